@@ -1,0 +1,30 @@
+"""ASGI entry: HTTP through Django, websockets through Channels.
+
+In the embedded mode one daphne process serves both the REST and the websocket
+port from this application, and runs the periodic jobs on its own scheduler.
+"""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+
+from config.routing import websocket_urlpatterns  # noqa: E402
+from core import periodic  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    }
+)
+
+if settings.SCHEDULER_AUTOSTART:
+    periodic.start_embedded_scheduler()

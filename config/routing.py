@@ -1,0 +1,3 @@
+"""Websocket routes; the realtime feed adds its consumers here."""
+
+websocket_urlpatterns = []

@@ -1,0 +1,23 @@
+"""Settings for the test suite: the mode still comes from the environment."""
+
+import uuid
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import CACHES, EMBEDDED, RATE_LIMITS
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SCHEDULER_AUTOSTART = False
+DEMO_DATA = False
+
+# Counters of one run never meet another's in a shared Redis.
+if not EMBEDDED:
+    CACHES["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:8]}"
+
+# Generous limits so that ordinary tests are not throttled; the rate limit tests
+# set their own.
+RATE_LIMITS = {group: "100000/m" for group in RATE_LIMITS}
+
+# Static files come from the apps' folders; no collectstatic before a test run.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]

@@ -1,0 +1,33 @@
+"""Every route of the platform: the admin, and the API mounted by domain."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from core.views import api_not_found
+
+api_patterns = [
+    path("", include("core.urls")),
+    path("auth/", include("accounts.urls.auth")),
+    path("users/", include("accounts.urls.users")),
+    path("admin/", include("accounts.urls.admin")),
+    path("trading/", include("trading.urls")),
+    path("portfolio/", include("portfolio.urls")),
+    path("ml/", include("mlsignals.urls")),
+    path("llm/", include("copilot.urls")),
+    path("investment/", include("investment.urls")),
+    path("education/", include("education.urls")),
+    path("payments/", include("payments.urls")),
+    path("agents/", include("agents.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include(api_patterns)),
+    re_path(r"^api(/.*)?$", api_not_found),
+    re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+handler400 = "core.views.bad_request"
+handler500 = "core.views.server_error"

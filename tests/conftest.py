@@ -1,0 +1,55 @@
+import os
+import socket
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from accounts.models import User
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config):
+    if REQUIRE_SERVICES and not settings.REDIS_URL:
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but REDIS_URL is not set")
+    if REQUIRE_SERVICES and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        raise pytest.UsageError("REQUIRE_SERVICES=1 but DATABASE_URL is not set")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Service tests skip in the embedded mode, and can only fail in service CI."""
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    for item in items:
+        if "redis" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(pytest.mark.skip(reason="needs REDIS_URL (service mode)"))
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (service mode)"))
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return User.objects.create_user(
+        "trader@example.com", "a-Strong-pass-42", first_name="Tess", last_name="Trader"
+    )
+
+
+@pytest.fixture
+def auth_client(user):
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return client
+
+
+@pytest.fixture
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
