@@ -33,7 +33,7 @@ prepare: $(STAMP)
 run: prepare
 	@echo "REST API  http://$(HOST):$(API_PORT)/api   (docs: /api/docs/, admin: /admin/)"
 	@echo "Realtime  ws://$(HOST):$(WS_PORT)"
-	$(BIN)/daphne -e tcp:port=$(API_PORT):interface=$(HOST) \
+	$(BIN)/daphne -v 0 -e tcp:port=$(API_PORT):interface=$(HOST) \
 		-e tcp:port=$(WS_PORT):interface=$(HOST) config.asgi:application
 
 test: $(STAMP)
@@ -53,7 +53,7 @@ serve-api: $(STAMP)
 		--max-requests 10000 --max-requests-jitter 1000
 
 serve-ws: $(STAMP)
-	$(BIN)/daphne -b $(HOST) -p $(WS_PORT) config.asgi:application
+	$(BIN)/daphne -v 0 -b $(HOST) -p $(WS_PORT) config.asgi:application
 
 worker: $(STAMP)
 	$(BIN)/celery -A config worker --loglevel INFO --concurrency 2

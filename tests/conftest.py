@@ -15,6 +15,13 @@ def pytest_configure(config):
         raise pytest.UsageError("REQUIRE_SERVICES=1 but REDIS_URL is not set")
     if REQUIRE_SERVICES and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         raise pytest.UsageError("REQUIRE_SERVICES=1 but DATABASE_URL is not set")
+    if REQUIRE_SERVICES:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+        except redis.RedisError as exc:
+            raise pytest.UsageError(f"REQUIRE_SERVICES=1 but Redis is down: {exc}")
 
 
 def pytest_collection_modifyitems(config, items):
