@@ -12,7 +12,7 @@ WS_PORT ?= 3082
 WEB_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format migrate prepare serve-api serve-ws worker beat services bench
+.PHONY: install run test format prepare serve-api serve-ws worker beat feed services bench
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,7 +46,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 # Service mode (DATABASE_URL, REDIS_URL and SECRET_KEY set): each piece is its own
-# process; `make services` starts all four and stops them together.
+# process; `make services` starts them all and stops them together.
 serve-api: $(STAMP)
 	$(BIN)/gunicorn config.wsgi:application --workers $(WEB_WORKERS) \
 		--bind $(HOST):$(API_PORT) \
@@ -61,12 +61,16 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(BIN)/celery -A config beat --loglevel INFO -S core.beat:RegistryScheduler
 
+feed: $(STAMP)
+	$(BIN)/python manage.py run_feed
+
 services: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py demo
 	trap 'kill 0' INT TERM EXIT; \
-	$(MAKE) serve-api & $(MAKE) serve-ws & $(MAKE) worker & $(MAKE) beat & wait
+	$(MAKE) serve-api & $(MAKE) serve-ws & $(MAKE) worker & $(MAKE) beat & \
+	$(MAKE) feed & wait
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

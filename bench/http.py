@@ -133,17 +133,15 @@ def serve_api(env=None, workers=2, server="gunicorn"):
 
 
 def access_token(env=None, email="bench@bench.local"):
-    """A bearer token for a benchmark user in the benchmark database."""
+    """A bearer token for a benchmark user, from a login session as clients get."""
     script = (
         "import django; django.setup();"
         "from accounts.models import User;"
-        "from rest_framework_simplejwt.tokens import AccessToken;"
+        "from accounts.services.sessions import start_session;"
         f"u = User.objects.filter(email='{email}').first() or "
         f"User.objects.create_user('{email}', 'bench-Password-1');"
-        "print(AccessToken.for_user(u))"
+        "print(start_session(u)['accessToken'])"
     )
-    # TODO: mint the token through the accounts login service once it tracks
-    # sessions, so that benchmarks pay the same per-request check as clients.
     out = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,

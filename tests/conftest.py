@@ -48,10 +48,12 @@ def user(db):
 
 @pytest.fixture
 def auth_client(user):
-    from rest_framework_simplejwt.tokens import AccessToken
+    # Tokens come from a login session: the API refuses tokens without one.
+    from accounts.services.sessions import start_session
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    access = start_session(user)["accessToken"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
     return client
 
 

@@ -69,6 +69,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.apple",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.facebook",
     "core",
     "accounts",
     "trading",
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
     "education",
     "payments",
     "agents",
+    "realtime",
 ]
 
 MIDDLEWARE = [
@@ -215,11 +220,61 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
 }
 
+# Accounts: two-factor, OAuth providers, avatars ----------------------------------
+
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Trading Platform")
+# Each failed code doubles the wait before the next try (1 s, 2 s, 4 s...).
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
+
+# Every endpoint is a setting so that tests and staging can point them at their own
+# servers. An empty client id turns the provider off (503 OAUTH_NOT_CONFIGURED).
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("OAUTH_TIMEOUT_SECONDS", 5)
+SOCIALACCOUNT_PROVIDERS = {
+    "google": {
+        "APP": {"client_id": env_str("GOOGLE_CLIENT_ID", ""), "secret": ""},
+        "JWKS_URL": env_str(
+            "GOOGLE_JWKS_URL", "https://www.googleapis.com/oauth2/v3/certs"
+        ),
+        "ISSUER": ["https://accounts.google.com", "accounts.google.com"],
+    },
+    "apple": {
+        "APP": {"client_id": env_str("APPLE_CLIENT_ID", ""), "secret": "", "key": ""},
+        "JWKS_URL": env_str("APPLE_JWKS_URL", "https://appleid.apple.com/auth/keys"),
+        "ISSUER": "https://appleid.apple.com",
+    },
+    "github": {
+        "APP": {
+            "client_id": env_str("GITHUB_CLIENT_ID", ""),
+            "secret": env_str("GITHUB_CLIENT_SECRET", ""),
+        },
+        "TOKEN_URL": env_str(
+            "GITHUB_TOKEN_URL", "https://github.com/login/oauth/access_token"
+        ),
+        "API_URL": env_str("GITHUB_API_URL", "https://api.github.com"),
+    },
+    "facebook": {
+        "APP": {
+            "client_id": env_str("FACEBOOK_CLIENT_ID", ""),
+            "secret": env_str("FACEBOOK_CLIENT_SECRET", ""),
+        },
+        "GRAPH_API_URL": env_str(
+            "FACEBOOK_GRAPH_API_URL", "https://graph.facebook.com/v19.0"
+        ),
+    },
+}
+
+AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
+AVATAR_MAX_PIXELS = 40_000_000
+AVATAR_SIDE_PIXELS = 512
+
 # REST API -----------------------------------------------------------------------
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, plus a check that the token's session is still open.
+        "accounts.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.JSONRenderer"],
@@ -293,9 +348,35 @@ CORS_ALLOW_HEADERS = [
     "x-request-id",
 ]
 
+# Realtime feed ------------------------------------------------------------------
+
+REALTIME_PING_INTERVAL_MS = env_int("REALTIME_PING_INTERVAL_MS", 25000)
+REALTIME_PING_TIMEOUT_MS = env_int("REALTIME_PING_TIMEOUT_MS", 20000)
+REALTIME_MAX_MESSAGE_BYTES = env_int("REALTIME_MAX_MESSAGE_BYTES", 65536)
+REALTIME_EVENTS_PER_SECOND = env_int("REALTIME_EVENTS_PER_SECOND", 10)
+REALTIME_EVENT_BURST = env_int("REALTIME_EVENT_BURST", 30)
+REALTIME_MAX_SYMBOLS = env_int("REALTIME_MAX_SYMBOLS", 50)
+REALTIME_AUTH_TIMEOUT_S = env_int("REALTIME_AUTH_TIMEOUT_S", 30)
+REALTIME_PRICE_INTERVAL_S = float(env_str("REALTIME_PRICE_INTERVAL_S", "1.0"))
+REALTIME_BOOK_EVERY_TICKS = env_int("REALTIME_BOOK_EVERY_TICKS", 2)
+REALTIME_EMBEDDED_PUBLISHER = env_bool("REALTIME_EMBEDDED_PUBLISHER", True)
+
 # Demo data ----------------------------------------------------------------------
 
 DEMO_DATA = env_bool("DEMO_DATA", EMBEDDED)
+
+# Market data (trading app) -------------------------------------------------------
+
+# Where prices come from: simulated (deterministic model), stored (klines in the
+# database) or exchange (live, through ccxt).
+MARKET_DATA_SOURCE = env_str("MARKET_DATA_SOURCE", "simulated")
+MARKET_EXCHANGE = env_str("MARKET_EXCHANGE", "binance")
+# Empty: the exchange's own API; set it to reach a proxy or a test server.
+MARKET_EXCHANGE_URL = env_str("MARKET_EXCHANGE_URL", "")
+MARKET_EXCHANGE_TIMEOUT_MS = env_int("MARKET_EXCHANGE_TIMEOUT_MS", 5000)
+# The recorder stores closed one-minute candles from this source every minute;
+# empty leaves it off.
+MARKET_RECORDER_SOURCE = env_str("MARKET_RECORDER_SOURCE", "")
 
 # Internationalisation, static files ----------------------------------------------
 

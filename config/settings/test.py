@@ -21,3 +21,6 @@ RATE_LIMITS = {group: "100000/m" for group in RATE_LIMITS}
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+# Tests start the feed publisher themselves when they need it.
+REALTIME_EMBEDDED_PUBLISHER = False
