@@ -1,3 +1,5 @@
-"""Websocket routes; the realtime feed adds its consumers here."""
+"""Websocket routes: the realtime feed (Socket.IO and plain JSON)."""
 
-websocket_urlpatterns = []
+from realtime.routing import websocket_urlpatterns
+
+__all__ = ["websocket_urlpatterns"]

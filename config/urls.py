@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from core.views import api_not_found
+from realtime.views import polling_refused
 
 api_patterns = [
     path("", include("core.urls")),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include(api_patterns)),
     re_path(r"^api(/.*)?$", api_not_found),
+    re_path(r"^socket\.io/?$", polling_refused),
     re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
 
