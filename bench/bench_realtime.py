@@ -9,12 +9,11 @@ the price's timestamp to its arrival at the client.
 import asyncio
 import contextlib
 import json
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import websockets
 
 from bench.http import (
     ROOT,
@@ -25,6 +24,7 @@ from bench.http import (
     prepare,
     service_env,
 )
+from bench.wsclient import connect
 
 CLIENTS = 1000
 SYMBOLS = ["BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT"]
@@ -32,56 +32,64 @@ MEASURE_SECONDS = 10
 CONNECT_BATCH = 50
 
 
+_TIMESTAMP = re.compile(rb'"timestamp":(\d+)')
+
+
 class Client:
-    def __init__(self, url, token):
-        self.url, self.token = url, token
-        self.latencies = []
-        self.received = 0
-        self.measuring = False
+    """One Socket.IO client: connects, authenticates, subscribes, then counts
+    price updates and their delay from the price's timestamp."""
 
-    async def connect(self):
-        self.ws = await websockets.connect(self.url, max_size=2**20, ping_interval=None)
-        await self.ws.recv()  # Engine.IO open
-        await self.ws.send("40" + json.dumps({"token": self.token}))
-        answer = await self.ws.recv()
-        if not answer.startswith("40"):
-            raise RuntimeError(f"refused: {answer}")
-        await self.ws.send('421["subscribe",' + json.dumps({"symbols": SYMBOLS}) + "]")
+    def __init__(self, stats):
+        self.stats = stats
+        self.stage = "open"
+        self.ready = asyncio.get_running_loop().create_future()
 
-    async def listen(self):
-        async for frame in self.ws:
-            if frame == "2":
-                await self.ws.send("3")
-            elif frame.startswith('42["price_update"') and self.measuring:
-                sent = json.loads(frame[2:])[1]["timestamp"]
-                self.latencies.append(time.time() * 1000 - sent)
-                self.received += 1
+    def on_text(self, ws, payload):
+        if payload.startswith(b'42["price_update"'):
+            if self.stats["measuring"]:
+                sent = int(_TIMESTAMP.search(payload).group(1))
+                self.stats["latencies"].append(time.time() * 1000 - sent)
+        elif payload == b"2":
+            ws.send_text("3")
+        elif self.stage == "open" and payload.startswith(b"0"):
+            self.stage = "auth"
+            ws.send_text("40" + json.dumps({"token": self.stats["token"]}))
+        elif self.stage == "auth" and payload.startswith(b"4"):
+            if not payload.startswith(b"40"):
+                self.ready.set_exception(RuntimeError(payload.decode()))
+                return
+            self.stage = "subscribed"
+            ws.send_text('421["subscribe",' + json.dumps({"symbols": SYMBOLS}) + "]")
+            self.ready.set_result(True)
 
 
-async def _measure(url, token, clients):
-    pool = [Client(url, token) for _ in range(clients)]
+async def _measure(port, token, clients):
+    stats = {"token": token, "measuring": False, "latencies": []}
+    path = "/socket.io/?EIO=4&transport=websocket"
+    pool, sockets = [], []
     started = time.perf_counter()
     for i in range(0, clients, CONNECT_BATCH):
-        await asyncio.gather(*(c.connect() for c in pool[i : i + CONNECT_BATCH]))
+        batch = [Client(stats) for _ in range(min(CONNECT_BATCH, clients - i))]
+        sockets += await asyncio.gather(
+            *(connect("127.0.0.1", port, path, c.on_text) for c in batch)
+        )
+        await asyncio.gather(*(c.ready for c in batch))
+        pool += batch
     connect_seconds = time.perf_counter() - started
-    listeners = [asyncio.ensure_future(c.listen()) for c in pool]
 
     await asyncio.sleep(3)  # let subscriptions settle and the feed warm up
-    for c in pool:
-        c.measuring = True
+    stats["measuring"] = True
     window_start = time.perf_counter()
     await asyncio.sleep(MEASURE_SECONDS)
-    for c in pool:
-        c.measuring = False
+    stats["measuring"] = False
     window = time.perf_counter() - window_start
+    for ws in sockets:
+        ws.transport.close()
 
-    for task in listeners:
-        task.cancel()
-    await asyncio.gather(*(c.ws.close() for c in pool), return_exceptions=True)
-    latencies = [x for c in pool for x in c.latencies]
+    latencies = stats["latencies"]
     return {
         "connect_seconds": connect_seconds,
-        "delivered_per_s": sum(c.received for c in pool) / window,
+        "delivered_per_s": len(latencies) / window,
         "p50_ms": percentile(latencies, 0.5),
         "p99_ms": percentile(latencies, 0.99),
     }
@@ -121,13 +129,7 @@ def run(clients=CLIENTS):
     token = access_token().removeprefix("Bearer ")
     port = _free_port()
     with _processes(env, port):
-        figures = asyncio.run(
-            _measure(
-                f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket",
-                token,
-                clients,
-            )
-        )
+        figures = asyncio.run(_measure(port, token, clients))
     expected = clients * len(SYMBOLS)
     return [
         {

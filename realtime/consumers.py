@@ -21,6 +21,7 @@ from django.conf import settings
 from core.renderers import dumps
 from realtime import events, protocol
 from realtime.auth import user_for_token
+from realtime.hub import hub_for
 from realtime.subscriptions import known_symbols
 
 logger = logging.getLogger(__name__)
@@ -75,12 +76,12 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     async def join(self, group):
         if group not in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await hub_for(self.channel_layer).add(group, self)
             self.groups_joined.add(group)
 
     async def leave(self, group):
         if group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await hub_for(self.channel_layer).discard(group, self)
             self.groups_joined.discard(group)
 
     async def leave_all(self):
@@ -169,11 +170,16 @@ class FeedConsumer(AsyncWebsocketConsumer):
                 "Realtime client sid=%s user=%s gone (%s)", self.sid, self.user.pk, code
             )
 
-    async def feed_event(self, message):
-        """A channel-layer message for this client (see realtime.events)."""
+    async def deliver(self, message, frames):
+        """A feed message from this process's hub; ``frames`` holds the encoded
+        frame of each framing, so a message is encoded once per process."""
         if self.user is None or self.closing:
             return
-        await self.send_event_json(message["event"], message["json"])
+        framing = type(self)
+        frame = frames.get(framing)
+        if frame is None:
+            frame = frames[framing] = self.frame(message["event"], message["json"])
+        await self.send(text_data=frame)
 
 
 class SocketIOConsumer(FeedConsumer):
@@ -306,8 +312,9 @@ class SocketIOConsumer(FeedConsumer):
     async def send_event(self, name, data):
         await self.send(protocol.event(name, data))
 
-    async def send_event_json(self, name, json_text):
-        await self.send(protocol.event_json(name, json_text))
+    @staticmethod
+    def frame(name, json_text):
+        return protocol.event_json(name, json_text)
 
 
 class JsonFeedConsumer(FeedConsumer):
@@ -375,5 +382,6 @@ class JsonFeedConsumer(FeedConsumer):
     async def send_event(self, name, data):
         await self.send(dumps({"event": name, "data": data}))
 
-    async def send_event_json(self, name, json_text):
-        await self.send(f'{{"event":{json.dumps(name)},"data":{json_text}}}')
+    @staticmethod
+    def frame(name, json_text):
+        return f'{{"event":{json.dumps(name)},"data":{json_text}}}'

@@ -41,20 +41,20 @@ def user_group(user_id):
     return "feed.user." + _UNSAFE.sub("", str(user_id))
 
 
-def message(event, data):
-    """The channel-layer message a consumer turns into a client event.
+def message(group, event, data):
+    """The channel-layer message a server process turns into client events.
 
     The data is encoded to JSON once here, not once per client, and travels as
     text, which every channel layer can carry (Decimals included).
     """
-    return {"type": "feed.event", "event": event, "json": dumps(data)}
+    return {"type": "feed.event", "group": group, "event": event, "json": dumps(data)}
 
 
 async def apublish(group, event, data):
     layer = get_channel_layer()
     if layer is None:
         return
-    await layer.group_send(group, message(event, data))
+    await layer.group_send(group, message(group, event, data))
 
 
 _server_loop = None

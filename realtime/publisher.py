@@ -104,6 +104,8 @@ class MarketPublisher:
 
     async def tick(self):
         messages = await sync_to_async(self.snapshot, thread_sensitive=False)()
+        # Prices first: they are what clients watch for, and the fresher the better.
+        messages.sort(key=lambda m: m[1] != events.PRICE_UPDATE)
         for group, event, data in messages:
             await events.apublish(group, event, data)
         return len(messages)
