@@ -63,7 +63,7 @@ class Client:
             self.ready.set_result(True)
 
 
-async def _measure(port, token, clients):
+async def _measure(ports, token, clients):
     stats = {"token": token, "measuring": False, "latencies": []}
     path = "/socket.io/?EIO=4&transport=websocket"
     pool, sockets = [], []
@@ -71,7 +71,10 @@ async def _measure(port, token, clients):
     for i in range(0, clients, CONNECT_BATCH):
         batch = [Client(stats) for _ in range(min(CONNECT_BATCH, clients - i))]
         sockets += await asyncio.gather(
-            *(connect("127.0.0.1", port, path, c.on_text) for c in batch)
+            *(
+                connect("127.0.0.1", ports[(i + n) % len(ports)], path, c.on_text)
+                for n, c in enumerate(batch)
+            )
         )
         await asyncio.gather(*(c.ready for c in batch))
         pool += batch
@@ -96,44 +99,42 @@ async def _measure(port, token, clients):
 
 
 @contextlib.contextmanager
-def _processes(env, port):
-    daphne = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "daphne"),
-            "-v",
-            "0",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+def _processes(env, ports):
+    servers = [
+        subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "daphne"),
+                "-v",
+                "0",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "config.asgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        for port in ports
+    ]
     feed = subprocess.Popen(
         [sys.executable, "manage.py", "run_feed"], cwd=ROOT, env=env
     )
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/api/ping")
+        for port in ports:
+            _wait_until_up(f"http://127.0.0.1:{port}/api/ping")
         yield
     finally:
-        for process in (feed, daphne):
+        for process in (feed, *servers):
             process.terminate()
             process.wait(10)
 
 
-def run(clients=CLIENTS):
-    env = service_env({"LOG_LEVEL": "WARNING", "REALTIME_MAX_SYMBOLS": "50"})
-    prepare(env)
-    token = access_token().removeprefix("Bearer ")
-    port = _free_port()
-    with _processes(env, port):
-        figures = asyncio.run(_measure(port, token, clients))
+def _rows(label, clients, figures):
     expected = clients * len(SYMBOLS)
     return [
         {
-            "name": "clients connected",
+            "name": f"{label}: clients connected",
             "value": clients,
             "unit": "",
             "note": (
@@ -141,17 +142,31 @@ def run(clients=CLIENTS):
             ),
         },
         {
-            "name": "price updates delivered",
+            "name": f"{label}: price updates delivered",
             "value": figures["delivered_per_s"],
             "unit": "msg/s",
             "target": f">= {expected * 0.95:.0f}",
             "note": f"expected {expected}/s",
         },
-        {"name": "delivery latency p50", "value": figures["p50_ms"], "unit": "ms"},
+        {"name": f"{label}: latency p50", "value": figures["p50_ms"], "unit": "ms"},
         {
-            "name": "delivery latency p99",
+            "name": f"{label}: latency p99",
             "value": figures["p99_ms"],
             "unit": "ms",
             "target": "<= 250",
         },
     ]
+
+
+def run(clients=CLIENTS, process_counts=(1, 2)):
+    """One daphne process, then one per core: how the feed scales out."""
+    env = service_env({"LOG_LEVEL": "WARNING", "REALTIME_MAX_SYMBOLS": "50"})
+    prepare(env)
+    token = access_token().removeprefix("Bearer ")
+    rows = []
+    for count in process_counts:
+        ports = [_free_port() for _ in range(count)]
+        with _processes(env, ports):
+            figures = asyncio.run(_measure(ports, token, clients))
+        rows += _rows(f"{count} daphne", clients, figures)
+    return rows

@@ -114,6 +114,8 @@ class MarketPublisher:
         interval = interval or settings.REALTIME_PRICE_INTERVAL_S
         stop = stop or asyncio.Event()
         logger.info("Market feed publishing every %ss", interval)
+        # Ticks keep to a fixed grid: a slow tick does not push the later ones back.
+        next_tick = time.monotonic()
         while not stop.is_set():
             started = time.monotonic()
             try:
@@ -123,8 +125,11 @@ class MarketPublisher:
             elapsed = time.monotonic() - started
             if elapsed > interval:
                 logger.warning("Market feed tick took %.2fs (> %ss)", elapsed, interval)
+            next_tick += interval
+            if next_tick < time.monotonic():
+                next_tick = time.monotonic()  # too far behind: skip, do not burst
             try:
-                await asyncio.wait_for(stop.wait(), max(interval - elapsed, 0.01))
+                await asyncio.wait_for(stop.wait(), next_tick - time.monotonic())
             except TimeoutError:
                 pass
 

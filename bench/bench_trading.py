@@ -1,0 +1,213 @@
+"""Paper exchange: POST /orders (MARKET) under load beside /api/ping in the same
+run, and a matching pass over 10,000 resting orders (service mode, PostgreSQL)."""
+
+import os
+import subprocess
+import sys
+import time
+
+CONCURRENCY = 32
+SECONDS = 5
+RESTING = 10_000
+CROSSED = 100
+BENCH_EMAIL = "bench-trading@bench.local"
+
+
+def _setup_django():
+    from bench.http import prepare, service_env
+
+    env = service_env()
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        os.environ.setdefault(name, env[name])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    prepare(env)
+    import django
+
+    django.setup()
+
+
+def _funded_token():
+    """A session token of the bench user, whose paper account gets enough USDT
+    for every order the run may place."""
+    from bench.http import ROOT, service_env
+
+    script = (
+        "import django; django.setup();"
+        "from accounts.models import User;"
+        "from accounts.services.sessions import start_session;"
+        "from trading.services.fund_account import fund, get_account;"
+        f"email = '{BENCH_EMAIL}';"
+        "u = User.objects.filter(email=email).first() or "
+        "User.objects.create_user(email, 'bench-Password-1');"
+        "fund(get_account(u), 'USDT', 100000000);"
+        "print(start_session(u)['accessToken'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=service_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return "Bearer " + out.stdout.strip().splitlines()[-1]
+
+
+def _http_rows():
+    from bench.http import load, serve_api
+
+    body = '{"symbol":"BTCUSDT","side":"BUY","type":"MARKET","quantity":0.001}'
+    with serve_api(workers=2) as base:
+        headers = {"Authorization": _funded_token()}
+        ping = load(base + "/api/ping", concurrency=CONCURRENCY, seconds=SECONDS)
+        orders = load(
+            base + "/api/trading/orders",
+            concurrency=CONCURRENCY,
+            seconds=SECONDS,
+            method="POST",
+            body=body,
+            headers={**headers, "Content-Type": "application/json"},
+        )
+    rows = [
+        {"name": "ping throughput", "value": ping["rps"], "unit": "req/s"},
+        {
+            "name": "POST /orders MARKET throughput",
+            "value": orders["rps"],
+            "unit": "req/s",
+        },
+        {"name": "POST /orders MARKET p50", "value": orders["p50_ms"], "unit": "ms"},
+        {
+            "name": "POST /orders MARKET p99",
+            "value": orders["p99_ms"],
+            "unit": "ms",
+            "target": "<= 100",
+        },
+        {
+            "name": "POST /orders vs ping",
+            "value": orders["rps"] / ping["rps"],
+            "unit": "ratio",
+            "target": ">= 0.1",
+            "note": f"ping {ping['rps']:.0f} req/s; one account, 32 connections",
+        },
+    ]
+    if orders["errors"]:
+        rows.append(
+            {"name": "POST /orders errors", "value": orders["errors"], "unit": ""}
+        )
+    return rows
+
+
+def _resting_book():
+    """10,000 resting BUY limits of 100 users, locked and in the ledger as the
+    services would leave them, a cent apart below the price."""
+    from decimal import Decimal
+
+    from django.db import transaction
+
+    from accounts.models import User
+    from core.time import utc_now
+    from trading.models import Account, Balance, Fill, LedgerEntry, Order, Position
+    from trading.services.execution import buy_lock
+    from trading.services.fund_account import get_account
+
+    # The previous run's rows (benchmark database only), entries first: the
+    # ledger protects the orders it refers to.
+    mine = {"account__user__email__startswith": "bench-match-"}
+    LedgerEntry.objects.filter(**mine).delete()
+    Balance.objects.filter(**mine).delete()
+    Fill.objects.filter(order__user__email__startswith="bench-match-").delete()
+    Order.objects.filter(user__email__startswith="bench-match-").delete()
+    Position.objects.filter(user__email__startswith="bench-match-").delete()
+    Account.objects.filter(user__email__startswith="bench-match-").delete()
+    now = utc_now()
+    from trading.market import get_source
+
+    last = get_source().price("BTCUSDT", now=now).price
+    top = last - Decimal(50)
+    quantity = Decimal("0.001")
+    users = []
+    for index in range(100):
+        email = f"bench-match-{index}@bench.local"
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email, "bench-Password-1"
+        )
+        users.append((user, get_account(user)))
+    orders, entries, locks = [], [], {}
+    for index in range(RESTING):
+        user, account = users[index % len(users)]
+        price = top - Decimal(index) / 100
+        lock = buy_lock(quantity, price)
+        order = Order(
+            user=user,
+            symbol="BTCUSDT",
+            side="BUY",
+            type="LIMIT",
+            time_in_force="GTC",
+            quantity=quantity,
+            price=price,
+            locked_asset="USDT",
+            locked_amount=lock,
+        )
+        orders.append(order)
+        entries.append(
+            LedgerEntry(
+                account=account,
+                asset="USDT",
+                kind="LOCK",
+                available_delta=-lock,
+                locked_delta=lock,
+                order=order,
+                created_at=now,
+            )
+        )
+        locks[account.pk] = locks.get(account.pk, 0) + lock
+    with transaction.atomic():
+        Order.objects.bulk_create(orders, batch_size=2000)
+        LedgerEntry.objects.bulk_create(entries, batch_size=2000)
+        for account_pk, lock in locks.items():
+            row = Balance.objects.select_for_update().get(
+                account_id=account_pk, asset="USDT"
+            )
+            row.available -= lock
+            row.locked += lock
+            row.save()
+    return top, now
+
+
+def _matching_rows():
+    from decimal import Decimal
+
+    from trading.market.symbols import get_spec
+    from trading.services.match import match_symbol
+
+    spec = get_spec("BTCUSDT")
+    top, now = _resting_book()
+    started = time.perf_counter()
+    idle = match_symbol(spec, top + 1, now)
+    scan = time.perf_counter() - started
+    started = time.perf_counter()
+    crossed = match_symbol(spec, top - Decimal(CROSSED - 1) / 100, now)
+    fill = time.perf_counter() - started
+    assert not idle.filled and len(crossed.filled) == CROSSED
+    return [
+        {
+            "name": "matching pass, 10,000 resting, none crossed",
+            "value": scan * 1000,
+            "unit": "ms",
+            "target": "<= 200",
+        },
+        {
+            "name": f"matching pass, 10,000 resting, {CROSSED} filled",
+            "value": fill * 1000,
+            "unit": "ms",
+            "target": "<= 200",
+            "note": f"{fill * 1000 / CROSSED:.2f} ms per fill (own transaction)",
+        },
+    ]
+
+
+def run():
+    _setup_django()
+    rows = _matching_rows()
+    rows += _http_rows()
+    return rows
