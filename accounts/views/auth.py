@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import serializers as s
+from accounts.models import AuthSession
 from accounts.services import auth, oauth, sessions, two_factor
 from accounts.views.common import client_of, error
 
@@ -107,7 +108,8 @@ class LogoutView(APIView):
         tags=TAGS,
     )
     def post(self, request):
-        sessions.logout(request.user.auth_session, client=client_of(request))
+        session = AuthSession.objects.get(pk=request.user.auth_session_id)
+        sessions.logout(session, client=client_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
