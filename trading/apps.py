@@ -8,7 +8,7 @@ class TradingConfig(AppConfig):
     verbose_name = "Trading and market data"
 
     def ready(self):
-        from core import demo, periodic
+        from core import demo, periodic, stats
         from trading import catalog
         from trading.market.symbols import clear_cache
         from trading.models import Symbol
@@ -21,6 +21,18 @@ class TradingConfig(AppConfig):
             out(f"  symbols: {created} created")
 
         demo.register("trading.symbols", demo_symbols)
+
+        from trading.demo import demo_paper_trading
+        from trading.stats import order_count, trading_volume
+
+        demo.register("trading.paper", demo_paper_trading)
+        stats.register("orders", order_count)
+        stats.register("tradingVolume", trading_volume)
+        periodic.register(
+            "trading.match_orders",
+            "trading.match_orders",
+            settings.TRADING_MATCH_INTERVAL_S,
+        )
 
         if settings.MARKET_RECORDER_SOURCE:
             periodic.register("trading.record_klines", "trading.record_klines", 60)

@@ -1,9 +1,22 @@
-"""Market data: tradable symbols with their exchange filters, and stored klines."""
+"""Market data (symbols, stored klines) and the paper exchange: accounts with
+balances and their ledger, orders, fills and positions."""
 
+import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 
+from trading.amounts import ZERO, AmountField
+from trading.choices import (
+    ACTIVE_STATUSES,
+    EntryKind,
+    OrderStatus,
+    OrderType,
+    PositionStatus,
+    Side,
+    TimeInForce,
+)
 from trading.market.candles import e8_to_decimal
 
 
@@ -94,3 +107,249 @@ class Kline(models.Model):
     @property
     def close(self):
         return e8_to_decimal(self.close_e8)
+
+
+# Paper exchange ------------------------------------------------------------------
+
+
+class Account(models.Model):
+    """A user's paper trading account: one per user, funded when first opened."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="paper"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"paper account of {self.user}"
+
+
+class Balance(models.Model):
+    """What an account holds of one asset: free to use, and locked by orders.
+
+    Invariant: ``available`` and ``locked`` equal the sums of the account's ledger
+    entries for the asset. Only the services change them, under
+    ``select_for_update``, together with the entries.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="balances"
+    )
+    asset = models.CharField(max_length=10)
+    available = AmountField(default=ZERO)
+    locked = AmountField(default=ZERO)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["account", "asset"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "asset"], name="balance_one_per_asset"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(available__gte=0) & models.Q(locked__gte=0),
+                name="balance_never_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.asset} {self.available} (+{self.locked} locked)"
+
+    @property
+    def total(self):
+        return self.available + self.locked
+
+
+class Order(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orders"
+    )
+    symbol = models.CharField(max_length=20)
+    side = models.CharField(max_length=4, choices=Side.choices)
+    type = models.CharField(max_length=20, choices=OrderType.choices)
+    time_in_force = models.CharField(max_length=3, choices=TimeInForce.choices)
+    quantity = AmountField()
+    price = AmountField(null=True, blank=True, help_text="Limit price.")
+    stop_price = AmountField(null=True, blank=True)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW
+    )
+    executed_qty = AmountField(default=ZERO)
+    cumulative_quote_qty = AmountField(default=ZERO)
+    fee_total = AmountField(default=ZERO)
+    locked_asset = models.CharField(max_length=10, blank=True)
+    locked_amount = AmountField(
+        default=ZERO, help_text="What this order still holds locked."
+    )
+    # NULL, not "", when absent: the unique constraints must ignore missing keys.
+    client_order_id = models.CharField(  # noqa: DJ001
+        max_length=64, null=True, blank=True
+    )
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=128, null=True, blank=True
+    )
+    stop_loss = AmountField(null=True, blank=True)
+    take_profit = AmountField(null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exits",
+        help_text="The entry order whose protective exit this is.",
+    )
+    oco_with = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The other protective exit: when one triggers, this one ends.",
+    )
+    position = models.ForeignKey(
+        "Position",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    reason = models.CharField(max_length=200, blank=True)
+    triggered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "status", "created_at"]),
+            models.Index(fields=["symbol", "status", "side", "price"]),
+            models.Index(fields=["symbol", "status", "side", "stop_price"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "client_order_id"], name="order_unique_client_id"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], name="order_unique_idem_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0)
+                & models.Q(executed_qty__gte=0)
+                & models.Q(executed_qty__lte=models.F("quantity"))
+                & models.Q(locked_amount__gte=0),
+                name="order_sane_quantities",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.side} {self.quantity} {self.symbol} {self.type} {self.status}"
+
+    @property
+    def is_active(self):
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def remaining_qty(self):
+        return self.quantity - self.executed_qty
+
+    @property
+    def avg_price(self):
+        if not self.executed_qty:
+            return None
+        return self.cumulative_quote_qty / self.executed_qty
+
+
+class Fill(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fills")
+    price = AmountField()
+    quantity = AmountField()
+    quote_qty = AmountField()
+    fee = AmountField()
+    fee_asset = models.CharField(max_length=10)
+    is_maker = models.BooleanField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["created_at"])]
+
+    def __str__(self):
+        return f"{self.quantity} @ {self.price}"
+
+
+class LedgerEntry(models.Model):
+    """One change of one balance; the balance is the sum of its entries."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="entries"
+    )
+    asset = models.CharField(max_length=10)
+    kind = models.CharField(max_length=10, choices=EntryKind.choices)
+    available_delta = AmountField(default=ZERO)
+    locked_delta = AmountField(default=ZERO)
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    fill = models.ForeignKey(
+        Fill, null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["account", "asset"])]
+
+    def __str__(self):
+        return f"{self.kind} {self.asset} {self.available_delta}/{self.locked_delta}"
+
+
+class Position(models.Model):
+    """A spot holding of a symbol's base asset bought through the exchange.
+
+    It opens when the holding goes from zero, closes when it returns to zero and
+    then stays as history. ``avg_entry_price`` is the quantity-weighted price of
+    the buys; ``realized_pnl`` counts what sells made over it, less every fee.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="positions"
+    )
+    symbol = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=6, choices=PositionStatus.choices, default=PositionStatus.OPEN
+    )
+    quantity = AmountField(default=ZERO)
+    avg_entry_price = AmountField(default=ZERO)
+    bought_qty = AmountField(default=ZERO)
+    sold_qty = AmountField(default=ZERO)
+    realized_pnl = AmountField(default=ZERO)
+    fees = AmountField(default=ZERO)
+    stop_loss_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    take_profit_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "symbol"],
+                condition=models.Q(status="OPEN"),
+                name="position_one_open_per_symbol",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="position_quantity_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.symbol} {self.quantity} {self.status}"

@@ -1,12 +1,18 @@
 """Query parameters and response shapes of the market routes (camelCase)."""
 
 import json
+import logging
+from decimal import Decimal
 
 from rest_framework import serializers
 
+from trading import presenters
+from trading.choices import OrderStatus, OrderType, PositionStatus, Side, TimeInForce
 from trading.market.base import BOOK_LIMITS, DEFAULT_LIMIT, MAX_LIMIT
 from trading.market.intervals import INTERVALS
 from trading.market.symbols import UnknownSymbol, get_spec
+
+logger = logging.getLogger(__name__)
 
 
 def _number(**kwargs):
@@ -186,3 +192,155 @@ class OrderBookSerializer(serializers.Serializer):
         help_text="[price, quantity] pairs, best (lowest) first.",
     )
     timestamp = serializers.DateTimeField()
+
+
+# Paper exchange -------------------------------------------------------------------
+
+
+def _amount_in(**kwargs):
+    return serializers.DecimalField(
+        max_digits=30, decimal_places=8, coerce_to_string=False, **kwargs
+    )
+
+
+class OrderCreateSerializer(serializers.Serializer):
+    symbol = serializers.CharField(max_length=20)
+    side = serializers.ChoiceField(choices=Side.choices)
+    type = serializers.ChoiceField(choices=OrderType.choices)
+    quantity = _amount_in(min_value=Decimal("0.00000001"))
+    price = _amount_in(
+        required=False, min_value=Decimal("0.00000001"), help_text="Limit price."
+    )
+    stopPrice = _amount_in(
+        source="stop_price",
+        required=False,
+        min_value=Decimal("0.00000001"),
+        help_text="Trigger of STOP_LOSS_LIMIT and TAKE_PROFIT_LIMIT orders.",
+    )
+    timeInForce = serializers.ChoiceField(
+        source="time_in_force",
+        choices=TimeInForce.choices,
+        required=False,
+        help_text="GTC by default; a MARKET order is IOC (or FOK).",
+    )
+    clientOrderId = serializers.RegexField(
+        r"^[A-Za-z0-9_.:-]{1,64}$",
+        source="client_order_id",
+        required=False,
+        help_text="Your id: a retried request with it answers the first order.",
+    )
+    stopLoss = _amount_in(
+        source="stop_loss",
+        required=False,
+        min_value=Decimal("0.00000001"),
+        help_text="On a BUY: a STOP_LOSS_LIMIT sell placed when the entry fills.",
+    )
+    takeProfit = _amount_in(
+        source="take_profit",
+        required=False,
+        min_value=Decimal("0.00000001"),
+        help_text="On a BUY: a TAKE_PROFIT_LIMIT sell placed when the entry fills.",
+    )
+
+    def validate_symbol(self, value):
+        if not _known(value):
+            raise serializers.ValidationError(
+                f"Unknown symbol {value!r}.", code="unknown_symbol"
+            )
+        return get_spec(value).symbol
+
+
+class FillSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    price = _number()
+    quantity = _number()
+    quoteQuantity = _number()
+    fee = _number()
+    feeAsset = serializers.CharField()
+    isMaker = serializers.BooleanField()
+    createdAt = serializers.DateTimeField()
+
+
+class OrderSerializer(serializers.Serializer):
+    """An order with its fills (written by trading.presenters.order_body)."""
+
+    id = serializers.UUIDField()
+    clientOrderId = serializers.CharField(allow_null=True)
+    symbol = serializers.CharField()
+    side = serializers.ChoiceField(choices=Side.choices)
+    type = serializers.ChoiceField(choices=OrderType.choices)
+    timeInForce = serializers.ChoiceField(choices=TimeInForce.choices)
+    quantity = _number()
+    price = _number(allow_null=True)
+    stopPrice = _number(allow_null=True)
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    executedQty = _number()
+    cumulativeQuoteQty = _number()
+    avgPrice = _number(allow_null=True)
+    fee = _number(help_text="Total fees, in the quote asset.")
+    stopLoss = _number(allow_null=True)
+    takeProfit = _number(allow_null=True)
+    parentOrderId = serializers.UUIDField(
+        allow_null=True, help_text="The entry order of a protective exit."
+    )
+    positionId = serializers.UUIDField(allow_null=True)
+    reason = serializers.CharField(
+        allow_null=True, help_text="Why the engine ended it (EXPIRED, REJECTED)."
+    )
+    triggeredAt = serializers.DateTimeField(allow_null=True)
+    createdAt = serializers.DateTimeField()
+    updatedAt = serializers.DateTimeField()
+    fills = FillSerializer(many=True)
+
+    def to_representation(self, instance):
+        return presenters.order_body(instance, list(instance.fills.all()))
+
+
+class OrderEnvelopeSerializer(serializers.Serializer):
+    order = OrderSerializer()
+
+
+class PositionSerializer(serializers.Serializer):
+    """A position (written by trading.presenters.position_body); the current
+    price and unrealized PnL are null when the market data is unavailable."""
+
+    id = serializers.UUIDField()
+    symbol = serializers.CharField()
+    side = serializers.ChoiceField(choices=["LONG"])
+    status = serializers.ChoiceField(choices=PositionStatus.choices)
+    quantity = _number()
+    entryPrice = _number(help_text="Quantity-weighted average buy price.")
+    currentPrice = _number(allow_null=True)
+    marketValue = _number(allow_null=True)
+    unrealizedPnl = _number(allow_null=True)
+    realizedPnl = _number(help_text="From sells over the entry price, less fees.")
+    fees = _number()
+    stopLoss = _number(allow_null=True)
+    takeProfit = _number(allow_null=True)
+    openedAt = serializers.DateTimeField()
+    closedAt = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        prices = self.context.setdefault("prices", {})
+        return presenters.position_body(
+            instance, current_price(instance.symbol, prices)
+        )
+
+
+class PositionCloseSerializer(serializers.Serializer):
+    order = OrderSerializer()
+    position = PositionSerializer()
+
+
+def current_price(symbol, cache):
+    """The symbol's price from the market source, once per response; None when
+    the source cannot answer."""
+    if symbol not in cache:
+        from trading.market import get_source
+
+        try:
+            cache[symbol] = get_source().price(symbol).price
+        except Exception:
+            logger.warning("No price for %s; positions show none", symbol)
+            cache[symbol] = None
+    return cache[symbol]

@@ -18,3 +18,12 @@ def record_klines():
     added = record_recent(source)
     logger.info("Recorder stored %d candles from %s", sum(added.values()), source)
     return added
+
+
+@shared_task(name="trading.match_orders")
+def match_orders():
+    """One matching pass: trigger stops and fill the resting orders the current
+    prices cross. Idempotent: an order already filled or canceled is skipped."""
+    from trading.services.match import match_all
+
+    return match_all().as_dict()

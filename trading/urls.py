@@ -1,8 +1,10 @@
 from django.urls import re_path
 
-from trading import views
+from trading import order_views, views
 
 SYMBOL = r"(?P<symbol>[A-Za-z0-9]{1,20})"
+HEX = "[0-9a-fA-F]"
+UUID = rf"{HEX}{{8}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{4}}-{HEX}{{12}}"
 
 urlpatterns = [
     re_path(r"^market/symbols/?$", views.SymbolsView.as_view(), name="market-symbols"),
@@ -21,5 +23,32 @@ urlpatterns = [
         rf"^market/orderbook/{SYMBOL}/?$",
         views.OrderBookView.as_view(),
         name="market-orderbook",
+    ),
+    re_path(r"^orders/?$", order_views.OrdersView.as_view(), name="orders"),
+    re_path(
+        r"^orders/active/?$",
+        order_views.ActiveOrdersView.as_view(),
+        name="orders-active",
+    ),
+    re_path(
+        r"^orders/history/?$",
+        order_views.OrderHistoryView.as_view(),
+        name="orders-history",
+    ),
+    re_path(
+        rf"^orders/(?P<orderId>{UUID})/?$",
+        order_views.OrderDetailView.as_view(),
+        name="order",
+    ),
+    re_path(r"^positions/?$", order_views.PositionsView.as_view(), name="positions"),
+    re_path(
+        rf"^positions/(?P<positionId>{UUID})/?$",
+        order_views.PositionDetailView.as_view(),
+        name="position",
+    ),
+    re_path(
+        rf"^positions/(?P<positionId>{UUID})/close/?$",
+        order_views.PositionCloseView.as_view(),
+        name="position-close",
     ),
 ]

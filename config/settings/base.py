@@ -318,6 +318,11 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.add_error_responses",
     ],
+    # Trading app: its order enums share field names with other components.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderSideEnum": "trading.choices.Side",
+        "OrderTypeEnum": "trading.choices.OrderType",
+    },
 }
 
 # Rate limits, as "<count>/<period>" with the period in s, m, h or d.
@@ -383,6 +388,19 @@ MARKET_EXCHANGE_TIMEOUT_MS = env_int("MARKET_EXCHANGE_TIMEOUT_MS", 5000)
 # The recorder stores closed one-minute candles from this source every minute;
 # empty leaves it off.
 MARKET_RECORDER_SOURCE = env_str("MARKET_RECORDER_SOURCE", "")
+
+# Paper exchange (trading app) ----------------------------------------------------
+
+# What a new paper account starts with, in TRADING_QUOTE_ASSET.
+TRADING_QUOTE_ASSET = env_str("TRADING_QUOTE_ASSET", "USDT")
+TRADING_STARTING_BALANCE = env_str("TRADING_STARTING_BALANCE", "10000")
+# Fees as fractions of the notional, charged in the quote asset (0.001 = 0.1%).
+TRADING_MAKER_FEE = env_str("TRADING_MAKER_FEE", "0.001")
+TRADING_TAKER_FEE = env_str("TRADING_TAKER_FEE", "0.001")
+# Order book levels a market order may walk; what is left past them expires.
+TRADING_BOOK_DEPTH = env_int("TRADING_BOOK_DEPTH", 100)
+# Seconds between matching passes over the resting and stop orders.
+TRADING_MATCH_INTERVAL_S = float(env_str("TRADING_MATCH_INTERVAL_S", "1.0"))
 
 # Internationalisation, static files ----------------------------------------------
 
