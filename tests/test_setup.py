@@ -72,7 +72,7 @@ def test_service_urls_switch_every_backend(tmp_path):
 
     assert found["db"].endswith("postgresql")
     assert found["cache"].endswith("RedisCache")
-    assert found["layer"].endswith("RedisChannelLayer")
+    assert found["layer"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
     assert found["eager"] is False
     assert found["broker"] == "redis://127.0.0.1:6379/3"
     assert found["scheduler"] is False
