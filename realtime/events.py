@@ -11,9 +11,10 @@ The same events reach Socket.IO clients and plain JSON websocket clients.
 import asyncio
 import logging
 import re
+import threading
+import weakref
 
-from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 
 from core.renderers import dumps
 
@@ -58,37 +59,93 @@ async def apublish(group, event, data):
 
 
 _server_loop = None
+_feed_loop = None
+_feed_lock = threading.Lock()
 
 
 def bind_server_loop(loop):
-    """Remember the server's event loop (embedded mode).
+    """Remember the server's event loop (the embedded server calls this).
 
-    The in-process channel layer lives on that loop, so threads that are not the
-    server's own (the embedded scheduler's) must hand their messages to it.
+    The in-process channel layer lives on that loop, so synchronous code hands its
+    messages to it rather than to a loop of its own.
     """
     global _server_loop
     _server_loop = loop
 
 
-def publish(group, event, data):
-    """Send ``event`` to everyone in ``group``; never raises into the caller."""
+def feed_loop():
+    """The event loop synchronous code publishes on.
+
+    The server's own loop when one is bound and running; otherwise one background
+    loop per process, started on first use. A loop per call would cost a new
+    channel-layer connection each time (milliseconds), and messages from one
+    caller would lose their order.
+    """
+    global _feed_loop
+    server = _server_loop
+    if server is not None and server.is_running():
+        return server
+    with _feed_lock:
+        if _feed_loop is None or not _feed_loop.is_running():
+            loop = asyncio.new_event_loop()
+            ready = threading.Event()
+
+            def serve():
+                asyncio.set_event_loop(loop)
+                loop.call_soon(ready.set)
+                loop.run_forever()
+
+            threading.Thread(target=serve, name="realtime-feed", daemon=True).start()
+            ready.wait()
+            _feed_loop = loop
+    return _feed_loop
+
+
+def run_on_feed_loop(coroutine, timeout=5):
+    """Run ``coroutine`` on the feed loop and wait for its result (sync callers,
+    and tests that listen on the channel layer)."""
+    return asyncio.run_coroutine_threadsafe(coroutine, feed_loop()).result(timeout)
+
+
+async def _pump(queue):
+    while True:
+        group, event, data = await queue.get()
+        try:
+            await apublish(group, event, data)
+        except Exception:
+            logger.warning("Could not publish %s to %s", event, group, exc_info=True)
+
+
+def _enqueue(loop, items):
+    """On ``loop``: queue messages for its pump, which sends them in order."""
+    queue = _pumps.get(loop)
+    if queue is None:
+        queue = _pumps[loop] = asyncio.Queue()
+        loop.create_task(_pump(queue))
+    for item in items:
+        queue.put_nowait(item)
+
+
+_pumps = weakref.WeakKeyDictionary()
+
+
+def publish_many(group, messages):
+    """Send ``[(event, data), ...]`` to ``group``, in order, without waiting.
+
+    Never raises into the caller: a feed that is down must not fail a trade.
+    """
+    items = [(group, event, data) for event, data in messages]
     try:
-        layer = get_channel_layer()
-        loop = _server_loop
-        if isinstance(layer, InMemoryChannelLayer) and loop and loop.is_running():
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is not loop:
-                future = asyncio.run_coroutine_threadsafe(
-                    apublish(group, event, data), loop
-                )
-                future.result(timeout=5)
-                return
-        async_to_sync(apublish)(group, event, data)
+        loop = feed_loop()
+        loop.call_soon_threadsafe(_enqueue, loop, items)
     except Exception:
-        logger.warning("Could not publish %s to %s", event, group, exc_info=True)
+        logger.warning(
+            "Could not hand %d events to the feed", len(items), exc_info=True
+        )
+
+
+def publish(group, event, data):
+    publish_many(group, [(event, data)])
 
 
 def to_symbol(symbol, event, data):

@@ -7,8 +7,6 @@ rolls back, and a feed that is down never fails the trade.
 
 import logging
 
-from asgiref.sync import async_to_sync
-from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from realtime import events as feed
@@ -45,29 +43,5 @@ class Outbox:
         messages += [(feed.NOTIFICATION, note) for note in self.notes]
         if not messages:
             return
-        user_id = self.user_id
-
-        def send():
-            layer = get_channel_layer()
-            if layer is None or isinstance(layer, InMemoryChannelLayer):
-                # In-process layer: realtime.events hands off to the server loop.
-                for event, data in messages:
-                    feed.to_user(user_id, event, data)
-                return
-            # One event loop for all of them: a loop per message cost ~4 ms each.
-            try:
-                async_to_sync(_publish_all)(feed.user_group(user_id), messages)
-            except Exception:
-                logger.warning(
-                    "Could not publish %d events to user %s",
-                    len(messages),
-                    user_id,
-                    exc_info=True,
-                )
-
-        transaction.on_commit(send)
-
-
-async def _publish_all(group, messages):
-    for event, data in messages:
-        await feed.apublish(group, event, data)
+        group = feed.user_group(self.user_id)
+        transaction.on_commit(lambda: feed.publish_many(group, messages))

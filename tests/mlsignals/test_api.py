@@ -233,18 +233,18 @@ def test_the_training_command_registers_a_new_version(db, capsys):
 def test_a_new_signal_is_published_to_the_symbols_feed(
     auth_client, trained, django_capture_on_commit_callbacks
 ):
-    from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
     from realtime import events
 
+    # Listen on the loop the feed publishes from (pub/sub layers are per loop).
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(events.symbol_group("BTCUSDT"), channel)
+    channel = events.run_on_feed_loop(layer.new_channel())
+    events.run_on_feed_loop(layer.group_add(events.symbol_group("BTCUSDT"), channel))
 
     with django_capture_on_commit_callbacks(execute=True):
         body = auth_client.get(f"{ML}/signals/BTCUSDT").json()
-    received = async_to_sync(layer.receive)(channel)
+    received = events.run_on_feed_loop(layer.receive(channel))
     data = json.loads(received["json"])
 
     assert received["event"] == "signal"

@@ -8,7 +8,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from core import stats
-from realtime.events import user_group
+from realtime.events import run_on_feed_loop, user_group
 from tests.trading.conftest import assert_books_balance, balances, place
 from trading.models import Balance, LedgerEntry
 from trading.selectors import ledger_sums
@@ -79,11 +79,10 @@ def test_it_registers_order_count_and_volume_figures(trader):
 def test_the_owner_is_notified_when_an_order_fills(
     trader, django_capture_on_commit_callbacks
 ):
-    # One loop holds the subscription (Redis pub/sub layers are per loop).
+    # Listen on the loop the feed publishes from (pub/sub layers are per loop).
     layer = get_channel_layer()
-    loop = asyncio.new_event_loop()
-    channel = loop.run_until_complete(layer.new_channel())
-    loop.run_until_complete(layer.group_add(user_group(trader.pk), channel))
+    channel = run_on_feed_loop(layer.new_channel())
+    run_on_feed_loop(layer.group_add(user_group(trader.pk), channel))
     get_account(trader)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -93,10 +92,9 @@ def test_the_owner_is_notified_when_an_order_fills(
         return [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(count)]
 
     try:
-        messages = loop.run_until_complete(receive(4))
+        messages = run_on_feed_loop(receive(4), timeout=10)
     finally:
-        loop.run_until_complete(layer.group_discard(user_group(trader.pk), channel))
-        loop.close()
+        run_on_feed_loop(layer.group_discard(user_group(trader.pk), channel))
     events = [(m["event"], m["json"]) for m in messages]
     names = [name for name, _ in events]
     assert "order_update" in names and "balance_update" in names
