@@ -94,8 +94,8 @@ def start_daphne(env, port):
     raise AssertionError("daphne did not start")
 
 
-def run_client(node, port, token, wait_ms=2500):
-    out = subprocess.run(
+def start_client(node, port, token, wait_ms=2500, order_quantity=None):
+    return subprocess.Popen(
         [
             node,
             "client.mjs",
@@ -103,14 +103,22 @@ def run_client(node, port, token, wait_ms=2500):
             token,
             "BTCUSDT",
             str(wait_ms),
+            *([order_quantity] if order_quantity else []),
         ],
         cwd=JS_DIR,
-        capture_output=True,
+        stdout=subprocess.PIPE,
         text=True,
-        timeout=30,
-        check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def client_result(process):
+    out, _ = process.communicate(timeout=30)
+    assert process.returncode == 0
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def run_client(node, port, token, wait_ms=2500, order_quantity=None):
+    return client_result(start_client(node, port, token, wait_ms, order_quantity))
 
 
 @pytest.fixture
@@ -140,6 +148,28 @@ def test_socketio_client_connects_subscribes_and_gets_prices(
     assert len(result["prices"]) >= 3
     assert {p["symbol"] for p in result["prices"]} == {"BTCUSDT"}
     assert all(p["price"] > 0 for p in result["prices"])
+
+
+def test_socketio_client_is_told_when_its_own_order_fills(node_client, embedded_server):
+    env, port = embedded_server
+    _, token = session_token(env, "filled@example.com")
+    _, other_token = session_token(env, "bystander@example.com")
+
+    # Another user listens the whole time the first one trades.
+    watching = start_client(node_client, port, other_token, wait_ms=5000)
+    result = run_client(node_client, port, token, wait_ms=4000, order_quantity="0.001")
+    bystander = client_result(watching)
+
+    assert result["orderStatus"] == 201
+    order_id = result["order"]["id"]
+    assert any(
+        update["id"] == order_id and update["status"] == "FILLED"
+        for update in result["orderUpdates"]
+    )
+    assert {b["asset"] for b in result["balanceUpdates"]} >= {"BTC", "USDT"}
+    assert any("fill" in note["message"].lower() for note in result["notifications"])
+    assert bystander["connected"] and bystander["prices"]
+    assert bystander["orderUpdates"] == [] and bystander["notifications"] == []
 
 
 def test_socketio_client_is_refused_with_a_bad_token(node_client, embedded_server):
