@@ -96,6 +96,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
         self.user = user
         await self.join(events.user_group(user.pk))
         await self.join(events.EVERYONE)
+        session_id = getattr(user, "auth_session_id", None)
+        if session_id:
+            await self.join(events.session_group(session_id))
         logger.info("Realtime client sid=%s user=%s connected", self.sid, user.pk)
         return True
 
@@ -158,6 +161,10 @@ class FeedConsumer(AsyncWebsocketConsumer):
             return True
         return False
 
+    async def session_ended(self):
+        """The login behind this connection ended (logout, revocation)."""
+        await self.drop("its session ended", code=4401)
+
     async def drop(self, reason, code=1008):
         logger.warning("Realtime client sid=%s dropped: %s", self.sid, reason)
         self.closing = True
@@ -174,6 +181,9 @@ class FeedConsumer(AsyncWebsocketConsumer):
         """A feed message from this process's hub; ``frames`` holds the encoded
         frame of each framing, so a message is encoded once per process."""
         if self.user is None or self.closing:
+            return
+        if message["event"] == events.SESSION_ENDED:
+            await self.session_ended()
             return
         framing = type(self)
         frame = frames.get(framing)
@@ -311,6 +321,10 @@ class SocketIOConsumer(FeedConsumer):
 
     async def send_event(self, name, data):
         await self.send(protocol.event(name, data))
+
+    async def session_ended(self):
+        await self.send(protocol.disconnect())
+        await super().session_ended()
 
     @staticmethod
     def frame(name, json_text):

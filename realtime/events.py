@@ -38,6 +38,15 @@ def symbol_group(symbol):
     return "feed.symbol." + _UNSAFE.sub("", symbol.upper())
 
 
+def session_group(session_id):
+    """The connections of one login session: closed when the session ends."""
+    return "feed.session." + _UNSAFE.sub("", str(session_id))
+
+
+# Not forwarded to clients: tells a server process to close the session's sockets.
+SESSION_ENDED = "session_ended"
+
+
 def user_group(user_id):
     return "feed.user." + _UNSAFE.sub("", str(user_id))
 
@@ -158,3 +167,9 @@ def to_user(user_id, event, data):
 
 def to_everyone(event, data):
     publish(EVERYONE, event, data)
+
+
+def close_session_sockets(sender, session_ids, **kwargs):
+    """Receiver of accounts' ``sessions_ended``: their sockets close everywhere."""
+    for session_id in session_ids:
+        publish(session_group(session_id), SESSION_ENDED, {"sessionId": session_id})

@@ -86,6 +86,11 @@ def connected(sid, namespace="/"):
     return encode(Packet(CONNECT, namespace, None, {"sid": sid}))
 
 
+def disconnect(namespace="/"):
+    """The server ends the Socket.IO session; the client will not reconnect."""
+    return encode(Packet(DISCONNECT, namespace))
+
+
 def connect_error(message, namespace="/", data=None):
     body = {"message": message}
     if data is not None:

@@ -15,3 +15,9 @@ def known_symbols():
         _cache["symbols"] = frozenset(spec.symbol for spec in all_specs())
         _cache["at"] = now
     return _cache["symbols"]
+
+
+def forget():
+    """Drop the cached names (tests that recreate symbols)."""
+    _cache["at"] = 0.0
+    _cache["symbols"] = frozenset()

@@ -25,6 +25,7 @@ from accounts.claims import SESSION_CLAIM
 from accounts.errors import InvalidToken
 from accounts.models import AuditEvent, AuthSession
 from accounts.services import audit
+from accounts.signals import sessions_ended
 from core.time import utc_now
 
 logger = logging.getLogger(__name__)
@@ -180,6 +181,7 @@ def revoke(session, *, reason):
         _blacklist_jtis([session.refresh_jti])
     if ended:
         logger.info("Session %s ended: %s", session.pk, reason)
+        _announce([session.pk], session.user_id)
     return bool(ended)
 
 
@@ -189,11 +191,24 @@ def revoke_all(user, *, reason):
         open_sessions = AuthSession.objects.select_for_update().filter(
             user=user, revoked_at__isnull=True
         )
-        jtis = list(open_sessions.values_list("refresh_jti", flat=True))
+        ended = list(open_sessions.values_list("pk", "refresh_jti"))
         count = open_sessions.update(revoked_at=utc_now(), revoke_reason=reason)
-        _blacklist_jtis(jtis)
+        _blacklist_jtis([jti for _, jti in ended])
     logger.info("Ended %s sessions of user %s: %s", count, user.pk, reason)
+    _announce([pk for pk, _ in ended], user.pk)
     return count
+
+
+def _announce(session_ids, user_id):
+    """Tell listeners (the realtime feed) once the sessions' end is committed."""
+    if not session_ids:
+        return
+    ids = [str(pk) for pk in session_ids]
+    transaction.on_commit(
+        lambda: sessions_ended.send(
+            sender=AuthSession, session_ids=ids, user_id=str(user_id)
+        )
+    )
 
 
 def logout(session, *, client=audit.NO_CLIENT):

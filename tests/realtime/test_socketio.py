@@ -289,3 +289,36 @@ def test_polling_is_refused_with_a_clear_message(client, db):
 
     assert response.status_code == 400
     assert "websocket" in response.json()["message"]
+
+
+def test_logging_out_closes_the_sessions_open_sockets(token_for):
+    from channels.db import database_sync_to_async
+
+    from accounts.models import AuthSession
+    from accounts.services.sessions import logout, start_session
+
+    user, _ = token_for("leaver@example.com")
+    token = start_session(user)["accessToken"]
+    _, other_token = token_for("stayer@example.com")
+
+    @database_sync_to_async
+    def log_out():
+        logout(AuthSession.objects.filter(user=user).latest("created_at"))
+
+    async def scenario():
+        leaving, _ = await open_socketio()
+        staying, _ = await open_socketio()
+        await handshake(leaving, token)
+        await handshake(staying, other_token)
+        await log_out()
+        told = await leaving.receive_from(timeout=5)
+        closed = await leaving.receive_output(timeout=5)
+        still_open = await staying.receive_nothing(timeout=0.3)
+        await staying.disconnect()
+        return told, closed, still_open
+
+    told, closed, still_open = run(scenario())
+
+    assert told == "41"
+    assert closed == {"type": "websocket.close", "code": 4401}
+    assert still_open
