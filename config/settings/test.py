@@ -3,7 +3,7 @@
 import uuid
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CACHES, EMBEDDED, RATE_LIMITS
+from config.settings.base import CACHES, DATABASES, EMBEDDED, RATE_LIMITS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SCHEDULER_AUTOSTART = False
@@ -24,3 +24,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 
 # Tests start the feed publisher themselves when they need it.
 REALTIME_EMBEDDED_PUBLISHER = False
+
+# Connections of worker threads (database_sync_to_async) close after each use, so
+# the test database can be dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
