@@ -34,6 +34,36 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (service mode)"))
 
 
+def _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    ):
+        return True
+    return "transactional_db" in request.fixturenames or "live_server" in (
+        request.fixturenames
+    )
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Transactional tests empty every table afterwards, and with them the rows
+    migrations created (the tradable symbols); each such test gets them back."""
+    if not _is_transactional(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from realtime import subscriptions
+    from trading.catalog import ensure_default_symbols
+    from trading.market import symbols
+    from trading.models import Symbol
+
+    ensure_default_symbols(Symbol)
+    symbols.clear_cache()
+    subscriptions.forget()
+    yield
+
+
 @pytest.fixture
 def api_client():
     return APIClient()

@@ -9,17 +9,6 @@ from config.asgi import application
 
 @pytest.fixture
 def token_for(transactional_db):
-    # Transactional tests empty every table afterwards, the symbols a migration
-    # created included; put them back for the feed's subscriptions.
-    from realtime import subscriptions
-    from trading.catalog import ensure_default_symbols
-    from trading.market import symbols
-    from trading.models import Symbol
-
-    ensure_default_symbols(Symbol)
-    symbols.clear_cache()
-    subscriptions.forget()
-
     def make(email="feed@example.com"):
         user = User.objects.filter(email=email).first() or User.objects.create_user(
             email, "a-Strong-pass-42"
