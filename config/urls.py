@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from core.views import api_not_found
+from portfolio import views as portfolio_views
 from realtime.views import polling_refused
 
 api_patterns = [
@@ -14,6 +15,10 @@ api_patterns = [
     path("users/", include("accounts.urls.users")),
     path("admin/", include("accounts.urls.admin")),
     path("trading/", include("trading.urls")),
+    # /api/portfolio itself, with or without the slash, beside its sub-routes.
+    re_path(
+        r"^portfolio/?$", portfolio_views.PortfolioView.as_view(), name="portfolio"
+    ),
     path("portfolio/", include("portfolio.urls")),
     path("ml/", include("mlsignals.urls")),
     path("llm/", include("copilot.urls")),

@@ -402,6 +402,16 @@ TRADING_BOOK_DEPTH = env_int("TRADING_BOOK_DEPTH", 100)
 # Seconds between matching passes over the resting and stop orders.
 TRADING_MATCH_INTERVAL_S = float(env_str("TRADING_MATCH_INTERVAL_S", "1.0"))
 
+# Portfolio analytics (portfolio app) ---------------------------------------------
+
+# Seconds between equity snapshots of every paper account (a multiple of 60: the
+# snapshots sit on a grid of that step and are valued at closed 1m candles).
+PORTFOLIO_SNAPSHOT_INTERVAL_S = env_int("PORTFOLIO_SNAPSHOT_INTERVAL_S", 60)
+# Annual risk-free rate of the Sharpe and Sortino ratios (0.04 = 4% a year).
+PORTFOLIO_RISK_FREE_RATE = env_str("PORTFOLIO_RISK_FREE_RATE", "0")
+# What the performance is compared with: buying and holding this symbol.
+PORTFOLIO_BENCHMARK_SYMBOL = env_str("PORTFOLIO_BENCHMARK_SYMBOL", "BTCUSDT")
+
 # Internationalisation, static files ----------------------------------------------
 
 LANGUAGE_CODE = "en-us"
