@@ -97,3 +97,35 @@ def probe(now=None):
         return False, None, source.name
     source.klines(specs[0], "1m", limit=1, now=now)
     return True, (time.perf_counter() - started) * 1000, source.name
+
+
+def candles_between(spec, timeframe, first_open, last_open, now=None):
+    """The closed candles opening in ``[first_open, last_open]`` (epoch ms)."""
+    now = now or utc_now()
+    last_open = min(last_open, last_closed_open(timeframe, now))
+    source = get_source()
+    parts = []
+    cursor = first_open
+    while cursor <= last_open:
+        page = source.klines(
+            spec, timeframe, start=cursor, end=last_open, limit=PAGE, now=now
+        )
+        if not len(page):
+            # A gap in stored data as long as a page: look past it.
+            cursor = intervals.step_back(timeframe, cursor, -PAGE)
+            continue
+        parts.append(page)
+        cursor = intervals.next_open(timeframe, int(page.open_time[-1]))
+    return Candles.concat(parts)
+
+
+def first_candle_between(spec, timeframe, first_open, last_open, now=None):
+    """Open time of the first closed candle in the range, or None."""
+    now = now or utc_now()
+    last_open = min(last_open, last_closed_open(timeframe, now))
+    if last_open < first_open:
+        return None
+    page = get_source().klines(
+        spec, timeframe, start=first_open, end=last_open, limit=1, now=now
+    )
+    return int(page.open_time[0]) if len(page) else None

@@ -1,7 +1,10 @@
-"""Trained models (their parameters as data) and the signals the engine issued."""
+"""Trained models (their parameters as data), the signals the engine issued, and
+the jobs that backtest strategies and retrain models."""
 
 import uuid
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
@@ -26,6 +29,17 @@ class SignalModel(models.Model):
     train_end = models.DateTimeField()
     candles = models.PositiveIntegerField(help_text="Candles read for training.")
     is_active = models.BooleanField(default=True)
+    promoted_at = models.DateTimeField(
+        null=True, help_text="When it went live; never for a rejected candidate."
+    )
+    comparison = models.JSONField(
+        default=dict,
+        help_text="Out-of-sample figures of this version and the live one on the "
+        "same candles, when a retraining produced it.",
+    )
+    retrain_job = models.ForeignKey(
+        "RetrainJob", null=True, on_delete=models.SET_NULL, related_name="versions"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -95,3 +109,106 @@ class Signal(models.Model):
 
     def __str__(self):
         return f"{self.symbol} {self.timeframe} {self.signal} @ {self.candle_open}"
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+FINAL_STATUSES = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class Job(models.Model):
+    """What every background job records: its state, attempts and heartbeat.
+
+    A worker claims a job (``RUNNING``, one more attempt, its host and pid) and
+    touches ``heartbeat_at`` as it progresses; a job whose heartbeat stopped is
+    taken over by a redelivery or marked failed by the sweeper.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    status = models.CharField(
+        max_length=9, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    worker = models.CharField(max_length=120, blank=True)
+    heartbeat_at = models.DateTimeField(null=True)
+    started_at = models.DateTimeField(null=True)
+    finished_at = models.DateTimeField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_final(self):
+        return self.status in FINAL_STATUSES
+
+
+class BacktestRun(Job):
+    """A backtest a user asked for: its inputs, and its results once run."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="backtests"
+    )
+    symbol = models.CharField(max_length=20)
+    strategy = models.CharField(max_length=30)
+    timeframe = models.CharField(max_length=3)
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    initial_capital = models.DecimalField(max_digits=24, decimal_places=8)
+    parameters = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    options = models.JSONField(
+        default=dict,
+        encoder=DjangoJSONEncoder,
+        help_text="commission, slippage, positionSize, stopLoss, takeProfit, "
+        "allowShort (decimals as strings).",
+    )
+    results = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+        ]
+
+    def __str__(self):
+        return f"backtest {self.strategy} {self.symbol} {self.timeframe} {self.id}"
+
+
+class RetrainJob(Job):
+    """A retraining of all models or of named ones, by an admin or the schedule."""
+
+    class Trigger(models.TextChoices):
+        API = "API"
+        SCHEDULE = "SCHEDULE"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="retrain_jobs",
+    )
+    trigger = models.CharField(
+        max_length=8, choices=Trigger.choices, default=Trigger.API
+    )
+    targets = models.JSONField(
+        default=list, help_text="Model keys (name:symbol:timeframe) to retrain."
+    )
+    done = models.PositiveIntegerField(default=0)
+    results = models.JSONField(
+        default=list, encoder=DjangoJSONEncoder, help_text="One entry per model."
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+
+    def __str__(self):
+        return f"retrain {self.trigger} {self.id}"

@@ -1,7 +1,13 @@
 """Query and body validation, and the documented shapes of the ML answers."""
 
+from datetime import UTC
+from decimal import Decimal
+
+from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from mlsignals.backtest.strategies import STRATEGIES
 from trading.market import intervals
 
 TIMEFRAMES = list(intervals.INTERVALS)
@@ -309,3 +315,307 @@ class MlHealthSerializer(serializers.Serializer):
     dataSource = ConnectionSerializer()
     checkMs = serializers.FloatField()
     timestamp = serializers.DateTimeField()
+
+
+# Backtests -----------------------------------------------------------------------
+
+
+@extend_schema_field(
+    {"type": "string", "example": "2024-01-01", "description": "A date or an instant"}
+)
+class DateOrInstantField(serializers.Field):
+    """``2024-01-01`` (a date) or an ISO-8601 instant; naive instants are UTC."""
+
+    default_error_messages = {
+        "invalid": "Enter a date (YYYY-MM-DD) or an ISO-8601 datetime."
+    }
+
+    def to_internal_value(self, value):
+        text = str(value).strip()
+        try:
+            day = parse_date(text)
+            if day is not None:
+                return day
+            moment = parse_datetime(text)
+        except ValueError:
+            moment = None
+        if moment is None:
+            self.fail("invalid")
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+    def to_representation(self, value):
+        return value.isoformat()
+
+
+def _positive(value):
+    if value <= 0:
+        raise serializers.ValidationError("Must be greater than 0.")
+    return value
+
+
+def _fraction(name, maximum, **kwargs):
+    return serializers.DecimalField(
+        max_digits=12,
+        decimal_places=8,
+        min_value=Decimal(0),
+        max_value=Decimal(maximum),
+        help_text=name,
+        **kwargs,
+    )
+
+
+class BacktestBody(serializers.Serializer):
+    symbol = serializers.CharField(max_length=20)
+    strategy = serializers.ChoiceField(choices=list(STRATEGIES))
+    timeframe = TimeframeField(default="1h")
+    startDate = DateOrInstantField()
+    endDate = DateOrInstantField(help_text="A bare date includes that whole day.")
+    initialCapital = serializers.DecimalField(
+        max_digits=24,
+        decimal_places=8,
+        max_value=Decimal("1000000000000"),
+        default=Decimal(10000),
+        validators=[_positive],
+    )
+    parameters = serializers.DictField(
+        default=dict,
+        help_text="The strategy's parameters (see the description); defaults for "
+        "those left out.",
+    )
+    commission = _fraction(
+        "Rate charged on each fill's value, at entry and at exit.",
+        "0.05",
+        default=Decimal("0.001"),
+    )
+    slippage = _fraction(
+        "Fraction by which market and stop fills are worse than the price.",
+        "0.05",
+        default=Decimal(0),
+    )
+    positionSize = _fraction(
+        "Fraction of equity each new position uses, fees included.",
+        "1",
+        default=Decimal(1),
+        validators=[_positive],
+    )
+    stopLoss = _fraction(
+        "Stop distance from the entry as a fraction (0.02 = 2%).",
+        "0.99",
+        required=False,
+        allow_null=True,
+        validators=[_positive],
+    )
+    takeProfit = _fraction(
+        "Target distance from the entry as a fraction.",
+        "100",
+        required=False,
+        allow_null=True,
+        validators=[_positive],
+    )
+    allowShort = serializers.BooleanField(default=False)
+
+
+class BacktestOptionsSerializer(serializers.Serializer):
+    commission = serializers.DecimalField(max_digits=12, decimal_places=8)
+    slippage = serializers.DecimalField(max_digits=12, decimal_places=8)
+    positionSize = serializers.DecimalField(max_digits=12, decimal_places=8)
+    stopLoss = serializers.DecimalField(
+        max_digits=12, decimal_places=8, allow_null=True
+    )
+    takeProfit = serializers.DecimalField(
+        max_digits=12, decimal_places=8, allow_null=True
+    )
+    allowShort = serializers.BooleanField()
+
+
+def _money(**kwargs):
+    return serializers.DecimalField(max_digits=30, decimal_places=8, **kwargs)
+
+
+def _ratio(**kwargs):
+    return serializers.DecimalField(
+        max_digits=30, decimal_places=6, allow_null=True, **kwargs
+    )
+
+
+class BacktestTradeSerializer(serializers.Serializer):
+    side = serializers.ChoiceField(choices=["LONG", "SHORT"])
+    entryTime = serializers.DateTimeField(help_text="Open of the entry candle.")
+    exitTime = serializers.DateTimeField(help_text="Open of the exit candle.")
+    entryPrice = _money()
+    exitPrice = _money()
+    quantity = _money()
+    pnl = _money(help_text="Profit after both fees.")
+    returnPct = _ratio(help_text="pnl / (quantity * entryPrice).")
+    fees = _money()
+    exitReason = serializers.ChoiceField(
+        choices=["SIGNAL", "STOP_LOSS", "TAKE_PROFIT", "END"]
+    )
+    candlesHeld = serializers.IntegerField()
+
+
+class EquityPointSerializer(serializers.Serializer):
+    time = serializers.DateTimeField()
+    equity = _money()
+
+
+class BacktestModelRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    version = serializers.IntegerField()
+    trainStart = serializers.DateTimeField()
+    trainEnd = serializers.DateTimeField()
+    overlapsTraining = serializers.BooleanField(
+        help_text="The range overlaps the model's training window (in-sample)."
+    )
+
+
+class BacktestResultsSerializer(serializers.Serializer):
+    totalTrades = serializers.IntegerField()
+    winningTrades = serializers.IntegerField()
+    losingTrades = serializers.IntegerField()
+    winRate = _ratio()
+    profitFactor = _ratio(help_text="Null when no trade lost.")
+    totalReturn = _ratio()
+    maxDrawdown = _ratio()
+    sharpeRatio = _ratio()
+    sortinoRatio = _ratio()
+    cagr = _ratio()
+    exposure = _ratio()
+    averageTrade = _money(allow_null=True)
+    averageTradeReturn = _ratio()
+    averageHoldingSeconds = serializers.IntegerField(allow_null=True)
+    buyAndHoldReturn = _ratio()
+    initialCapital = _money()
+    finalEquity = _money()
+    totalFees = _money()
+    candles = serializers.IntegerField()
+    skippedEntries = serializers.IntegerField(
+        help_text="Entries not taken because the equity could not buy one lot."
+    )
+    firstCandle = serializers.DateTimeField()
+    lastCandle = serializers.DateTimeField()
+    tradesListed = serializers.IntegerField()
+    model = BacktestModelRefSerializer(allow_null=True)
+    equity = EquityPointSerializer(many=True)
+    trades = BacktestTradeSerializer(many=True)
+
+
+class BacktestJobSerializer(serializers.Serializer):
+    jobId = serializers.UUIDField(source="id")
+    status = serializers.CharField(help_text="PENDING, RUNNING, SUCCEEDED or FAILED.")
+    symbol = serializers.CharField()
+    strategy = serializers.CharField()
+    timeframe = serializers.CharField()
+    startDate = serializers.DateTimeField(source="start_at")
+    endDate = serializers.DateTimeField(
+        source="end_at", help_text="Open of the last candle of the range."
+    )
+    initialCapital = _money(source="initial_capital")
+    parameters = serializers.DictField()
+    settings = BacktestOptionsSerializer(source="options")
+    results = BacktestResultsSerializer(allow_null=True)
+    error = serializers.CharField()
+    attempts = serializers.IntegerField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
+    finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
+
+
+# Model registry and retraining -------------------------------------------------------
+
+
+class ModelQuery(serializers.Serializer):
+    symbol = serializers.CharField(max_length=20, required=False)
+    timeframe = TimeframeField(required=False)
+    status = serializers.ChoiceField(
+        choices=["LIVE", "RETIRED", "REJECTED"], required=False
+    )
+
+
+class FitFiguresSerializer(serializers.Serializer):
+    samples = serializers.IntegerField()
+    accuracy = serializers.FloatField()
+    logLoss = serializers.FloatField()
+    auc = serializers.FloatField(allow_null=True)
+    brier = serializers.FloatField()
+    baseline = serializers.DictField(
+        help_text="The naive model (always the period's rate of rises): "
+        "accuracy, logLoss, brier."
+    )
+
+
+class ModelVersionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    key = serializers.CharField(help_text="name:symbol:timeframe")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    symbol = serializers.CharField()
+    timeframe = serializers.CharField()
+    version = serializers.IntegerField()
+    status = serializers.CharField(help_text="LIVE, RETIRED or REJECTED.")
+    parameters = serializers.DictField()
+    trainingWindow = serializers.DictField(help_text="start, end, candles")
+    outOfSample = FitFiguresSerializer()
+    inSample = FitFiguresSerializer()
+    comparison = serializers.DictField(
+        help_text="Against the live version on candles neither had seen."
+    )
+    createdAt = serializers.DateTimeField()
+    promotedAt = serializers.DateTimeField(allow_null=True)
+
+
+class RetrainBody(serializers.Serializer):
+    models = serializers.ListField(
+        child=serializers.CharField(max_length=80),
+        required=False,
+        max_length=200,
+        help_text="Model keys (name:symbol:timeframe); every live model when left out.",
+    )
+
+
+class RetrainResultSerializer(serializers.Serializer):
+    model = serializers.CharField()
+    status = serializers.CharField(
+        help_text="PROMOTED (went live), KEPT (the live version stayed) or FAILED."
+    )
+    version = serializers.IntegerField(required=False)
+    liveVersion = serializers.IntegerField(allow_null=True, required=False)
+    reason = serializers.CharField(required=False)
+    candidateLogLoss = serializers.FloatField(allow_null=True, required=False)
+    liveLogLoss = serializers.FloatField(allow_null=True, required=False)
+    comparedCandles = serializers.IntegerField(allow_null=True, required=False)
+    error = serializers.CharField(required=False)
+
+
+class RetrainJobSerializer(serializers.Serializer):
+    jobId = serializers.UUIDField(source="id")
+    status = serializers.CharField(help_text="PENDING, RUNNING, SUCCEEDED or FAILED.")
+    trigger = serializers.CharField()
+    models = serializers.ListField(child=serializers.CharField(), source="targets")
+    progress = serializers.SerializerMethodField()
+    results = RetrainResultSerializer(many=True)
+    error = serializers.CharField()
+    attempts = serializers.IntegerField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    startedAt = serializers.DateTimeField(source="started_at", allow_null=True)
+    finishedAt = serializers.DateTimeField(source="finished_at", allow_null=True)
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                "done": {"type": "integer"},
+                "total": {"type": "integer"},
+                "fraction": {"type": "number"},
+            },
+        }
+    )
+    def get_progress(self, job):
+        total = len(job.targets)
+        return {
+            "done": job.done,
+            "total": total,
+            "fraction": (Decimal(job.done) / Decimal(total)).quantize(Decimal("0.0001"))
+            if total
+            else Decimal(1),
+        }

@@ -3,6 +3,8 @@ from django.urls import re_path
 from mlsignals import views
 
 SYMBOL = r"(?P<symbol>[A-Za-z0-9]{1,20})"
+# A UUID: anything else is an unknown path (404).
+JOB = r"(?P<job_id>[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})"
 
 urlpatterns = [
     re_path(r"^health/?$", views.HealthView.as_view(), name="ml-health"),
@@ -51,4 +53,15 @@ urlpatterns = [
         name="ml-overlay-predictions",
     ),
     re_path(rf"^overlays/{SYMBOL}/?$", views.OverlayView.as_view(), name="ml-overlay"),
+    re_path(r"^backtest/?$", views.BacktestView.as_view(), name="ml-backtest"),
+    re_path(
+        rf"^backtest/{JOB}/?$", views.BacktestJobView.as_view(), name="ml-backtest-job"
+    ),
+    re_path(r"^models/?$", views.ModelListView.as_view(), name="ml-models"),
+    re_path(r"^models/retrain/?$", views.RetrainView.as_view(), name="ml-retrain"),
+    re_path(
+        rf"^models/retrain/{JOB}/?$",
+        views.RetrainJobView.as_view(),
+        name="ml-retrain-job",
+    ),
 ]

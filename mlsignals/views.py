@@ -1,16 +1,27 @@
 """The ML routes: parse, call a service, answer."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import ValidationFailed
+from accounts.permissions import IsAdminRole
+from core.errors import NotFound, ValidationFailed
+from core.schema import ERROR_SCHEMA
 from mlsignals import data, serializers
-from mlsignals.models import Signal
-from mlsignals.services import analysis, health, overlays, signals
+from mlsignals.backtest import metrics
+from mlsignals.backtest.strategies import STRATEGIES
+from mlsignals.models import BacktestRun, RetrainJob, Signal, SignalModel
+from mlsignals.services import (
+    analysis,
+    backtests,
+    health,
+    overlays,
+    registry,
+    signals,
+)
 from mlsignals.texts import language
 
 SYMBOL = OpenApiParameter(
@@ -274,3 +285,198 @@ class PredictionsOverlayView(APIView):
                 "bands": overlays.prediction_bands(spec, timeframe, query["horizon"]),
             }
         )
+
+
+# Backtests -----------------------------------------------------------------------
+
+BACKTEST_TAGS = ["ml-backtest"]
+REFUSED = OpenApiResponse(
+    response=ERROR_SCHEMA,
+    description="VALIDATION_ERROR naming the field: a strategy parameter "
+    "(`parameters.<name>`), an end before the start, a range over the limit "
+    "(RANGE_TOO_LARGE), no data (NO_DATA, NOT_ENOUGH_DATA), no trained model for "
+    "ML_SIGNAL (NO_MODEL).",
+)
+NO_JOB = OpenApiResponse(
+    response=ERROR_SCHEMA, description="NOT_FOUND: no such job (for this user)."
+)
+ADMINS_ONLY = OpenApiResponse(
+    response=ERROR_SCHEMA, description="FORBIDDEN: admins only."
+)
+NO_MODEL = OpenApiResponse(
+    response=ERROR_SCHEMA,
+    description="VALIDATION_ERROR on `models`: a key that names no live model "
+    "(UNKNOWN_MODEL), or no model at all.",
+)
+JOB_ID = OpenApiParameter("jobId", OpenApiTypes.UUID, OpenApiParameter.PATH)
+STRATEGY_HELP = "\n".join(
+    f"- `{key}`: {cls.summary} Parameters: "
+    + ", ".join(
+        f"`{p.name}` ({p.describe()['type']}, default {p.default}, "
+        f"{p.minimum}..{p.maximum})"
+        for p in cls.params
+    )
+    for key, cls in STRATEGIES.items()
+)
+
+
+class BacktestView(ListAPIView):
+    serializer_class = serializers.BacktestJobSerializer
+    sort_fields = {"createdAt": "created_at"}
+    default_sort = "createdAt"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return BacktestRun.objects.none()
+        return backtests.for_user(self.request.user)
+
+    @extend_schema(
+        summary="The caller's backtests, newest first",
+        tags=BACKTEST_TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        summary="Run a backtest",
+        description="Runs on a worker. Answers 200 with the results when they are "
+        "ready within a few seconds, otherwise 202 with the job id to poll at "
+        "`GET /api/ml/backtest/{jobId}`. Decisions are taken on closed candles "
+        "and filled at the next candle's open; stops are checked intrabar (the "
+        "stop first when both are touched). Strategies:\n\n"
+        + STRATEGY_HELP
+        + "\n\n"
+        + metrics.__doc__,
+        request=serializers.BacktestBody,
+        responses={
+            200: serializers.BacktestJobSerializer,
+            202: serializers.BacktestJobSerializer,
+            422: REFUSED,
+        },
+        tags=BACKTEST_TAGS,
+    )
+    def post(self, request):
+        body = serializers.BacktestBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = dict(body.validated_data)
+        run, future = backtests.start(
+            request.user,
+            symbol=values.pop("symbol"),
+            strategy=values.pop("strategy"),
+            timeframe=values.pop("timeframe"),
+            start=values.pop("startDate"),
+            end=values.pop("endDate"),
+            initial_capital=values.pop("initialCapital"),
+            parameters=values.pop("parameters"),
+            options=values,
+        )
+        run = backtests.wait(run, future)
+        answer = serializers.BacktestJobSerializer(run).data
+        if run.is_final:
+            return Response(answer)
+        return Response(
+            answer,
+            status=202,
+            headers={"Location": f"/api/ml/backtest/{run.id}"},
+        )
+
+
+class BacktestJobView(APIView):
+    @extend_schema(
+        summary="A backtest's status and, once done, its results",
+        parameters=[JOB_ID],
+        responses={200: serializers.BacktestJobSerializer, 404: NO_JOB},
+        tags=BACKTEST_TAGS,
+    )
+    def get(self, request, job_id):
+        run = backtests.get_for_user(request.user, job_id)
+        return Response(serializers.BacktestJobSerializer(run).data)
+
+
+# Model registry (admins) ------------------------------------------------------------
+
+MODEL_TAGS = ["ml-models"]
+
+
+class ModelListView(ListAPIView):
+    permission_classes = [IsAdminRole]
+    serializer_class = serializers.ModelVersionSerializer
+    sort_fields = {"createdAt": "created_at", "version": "version"}
+    default_sort = "createdAt"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SignalModel.objects.none()
+        query = _query(self.request, serializers.ModelQuery)
+        return registry.versions(
+            query.get("symbol"), query.get("timeframe"), query.get("status")
+        )
+
+    def get_serializer(self, rows=None, **kwargs):
+        # The registry's view of each version, then the documented shape.
+        if rows is not None and kwargs.get("many"):
+            rows = [registry.describe(row) for row in rows]
+        return super().get_serializer(rows, **kwargs)
+
+    @extend_schema(
+        summary="Every version of every model, with its out-of-sample figures",
+        description="LIVE versions serve signals; RETIRED ones were live before; "
+        "REJECTED candidates did not beat the live version out of sample.",
+        parameters=[serializers.ModelQuery],
+        responses={
+            200: serializers.ModelVersionSerializer(many=True),
+            403: ADMINS_ONLY,
+        },
+        tags=MODEL_TAGS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class RetrainView(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        summary="Retrain every live model, or the named ones",
+        description="Starts a job and answers its id at once. A new version goes "
+        "live only if its log loss beats the live version's on candles neither "
+        "has seen; every version is kept.",
+        request=serializers.RetrainBody,
+        responses={
+            202: serializers.RetrainJobSerializer,
+            403: ADMINS_ONLY,
+            422: NO_MODEL,
+        },
+        tags=MODEL_TAGS,
+    )
+    def post(self, request):
+        body = serializers.RetrainBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = registry.start_retrain(request.user, body.validated_data.get("models"))
+        registry.dispatch(job)
+        job.refresh_from_db()
+        return Response(
+            serializers.RetrainJobSerializer(job).data,
+            status=202,
+            headers={"Location": f"/api/ml/models/retrain/{job.id}"},
+        )
+
+
+class RetrainJobView(APIView):
+    permission_classes = [IsAdminRole]
+
+    @extend_schema(
+        summary="A retraining job's status, progress and per-model results",
+        parameters=[JOB_ID],
+        responses={
+            200: serializers.RetrainJobSerializer,
+            403: ADMINS_ONLY,
+            404: NO_JOB,
+        },
+        tags=MODEL_TAGS,
+    )
+    def get(self, request, job_id):
+        job = RetrainJob.objects.filter(pk=job_id).first()
+        if job is None:
+            raise NotFound("No retraining job with this id.")
+        return Response(serializers.RetrainJobSerializer(job).data)

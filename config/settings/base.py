@@ -412,6 +412,24 @@ PORTFOLIO_RISK_FREE_RATE = env_str("PORTFOLIO_RISK_FREE_RATE", "0")
 # What the performance is compared with: buying and holding this symbol.
 PORTFOLIO_BENCHMARK_SYMBOL = env_str("PORTFOLIO_BENCHMARK_SYMBOL", "BTCUSDT")
 
+# Backtests and model retraining (mlsignals app) ---------------------------------
+
+# POST /api/ml/backtest answers the results when they are ready within this many
+# seconds, otherwise 202 with a job id.
+ML_BACKTEST_WAIT_SECONDS = float(env_str("ML_BACKTEST_WAIT_SECONDS", "3"))
+# Most candles one backtest may read (a year of 1h candles is 8,760).
+ML_BACKTEST_MAX_CANDLES = env_int("ML_BACKTEST_MAX_CANDLES", 100_000)
+# Seconds between scheduled retrainings of every model (0 turns the schedule off).
+ML_RETRAIN_EVERY_SECONDS = env_int("ML_RETRAIN_EVERY_SECONDS", 7 * 86400)
+# A running job with no heartbeat for this long is failed by the sweeper; a
+# pending one no worker started within ML_JOB_PENDING_SECONDS too.
+ML_JOB_STALE_SECONDS = env_int("ML_JOB_STALE_SECONDS", 300)
+ML_JOB_PENDING_SECONDS = env_int("ML_JOB_PENDING_SECONDS", 6 * 3600)
+# Embedded mode: threads of the server process that run backtests and retraining.
+ML_EMBEDDED_JOB_THREADS = env_int("ML_EMBEDDED_JOB_THREADS", 2)
+# Service mode: the Celery queue of these jobs (empty: the default queue).
+ML_JOBS_QUEUE = env_str("ML_JOBS_QUEUE", "")
+
 # Internationalisation, static files ----------------------------------------------
 
 LANGUAGE_CODE = "en-us"

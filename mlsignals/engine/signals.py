@@ -167,6 +167,21 @@ def probability(params, row):
     return 1 / (1 + math.exp(-z))
 
 
+def predict(params, rows):
+    """P(up) for each row of a feature matrix under stored ``params`` (NaN where a
+    feature is undefined)."""
+    rows = np.asarray(rows, dtype="float64")
+    scaled = (rows - np.asarray(params["mean"])) / np.asarray(params["std"])
+    z = params["intercept"] + scaled @ np.asarray(params["coefficients"])
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-z))
+
+
+def score(p, y):
+    """Log loss, accuracy, AUC and the base rate's figures of predictions ``p``."""
+    return _metrics(np.asarray(p, dtype="float64"), np.asarray(y, dtype="float64"))
+
+
 def decide(p, close, atr, buy_at=BUY_AT):
     """The signal, strength, confidence and exit levels for probability ``p``."""
     if p >= buy_at:

@@ -224,7 +224,9 @@ def amd_report(spec, timeframe, lang, now=None):
         state = amd_state(snap)
         if state is None:
             raise ValidationFailed(
-                "symbol", "Not enough candles to label a phase.", "NOT_ENOUGH_DATA"
+                "symbol",
+                "Not enough candles to label a phase.",
+                reason="NOT_ENOUGH_DATA",
             )
         state["timestamp"] = ms_to_iso(snap.close_time_ms())
         return state

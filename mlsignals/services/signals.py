@@ -73,7 +73,9 @@ def _compute(spec, timeframe, now=None):
     p = engine.probability(model.params, row)
     if p is None:
         raise ValidationFailed(
-            "symbol", "Not enough candles to compute the features.", "NOT_ENOUGH_DATA"
+            "symbol",
+            "Not enough candles to compute the features.",
+            reason="NOT_ENOUGH_DATA",
         )
     close = float(snap.close[-1])
     atr = float(snap.values["atr"][-1])

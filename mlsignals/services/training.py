@@ -6,6 +6,7 @@ import time
 from django.db import transaction
 from django.db.models import Max
 
+from core.time import utc_now
 from mlsignals import data
 from mlsignals.engine import signals as engine
 from mlsignals.models import SignalModel
@@ -47,6 +48,7 @@ def train_model(spec, timeframe, candles=TRAIN_CANDLES, now=None):
             train_start=train_start,
             train_end=train_end,
             candles=len(frame),
+            promoted_at=utc_now(),
         )
     logger.info(
         "Trained %s for %s %s v%d on %d candles in %.0fms (out-of-sample AUC %.3f)",

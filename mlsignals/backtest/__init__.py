@@ -1,0 +1,1 @@
+"""Backtesting: strategies shared with the live agents, the engine, the metrics."""
