@@ -210,23 +210,36 @@ async def _connection(host, port, request, stop_at, latencies, errors):
             writer.close()
 
 
-async def _load(url, concurrency, seconds, headers, method, body):
-    parts = urlsplit(url)
+def _request_bytes(parts, method, headers, body):
     target = parts.path + (f"?{parts.query}" if parts.query else "")
     lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     payload = body.encode() if isinstance(body, str) else (body or b"")
     if payload:
         lines.append(f"Content-Length: {len(payload)}")
-    request = ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + payload
+
+
+async def _load(url, concurrency, seconds, headers, method, body):
+    parts = urlsplit(url)
+    # A list of header dicts: connection i sends headers[i % len] (one user each).
+    each = headers if isinstance(headers, list) else [headers]
+    requests = [_request_bytes(parts, method, h, body) for h in each]
 
     latencies, errors = [], []
     started = time.perf_counter()
     stop_at = started + seconds
     await asyncio.gather(
         *[
-            _connection(parts.hostname, parts.port, request, stop_at, latencies, errors)
-            for _ in range(concurrency)
+            _connection(
+                parts.hostname,
+                parts.port,
+                requests[index % len(requests)],
+                stop_at,
+                latencies,
+                errors,
+            )
+            for index in range(concurrency)
         ]
     )
     elapsed = time.perf_counter() - started

@@ -23,6 +23,7 @@ from trading.serializers import (
 )
 from trading.services.cancel_order import cancel_order
 from trading.services.close_position import close_position
+from trading.services.execution import recorded_fills
 from trading.services.place_order import OrderRequest, place_order
 
 logger = logging.getLogger(__name__)
@@ -65,8 +66,9 @@ NOT_FOUND = OpenApiResponse(
 ORDER_SORTS = {"createdAt": "created_at", "updatedAt": "updated_at"}
 
 
-def _order_response(order, status_code=status.HTTP_200_OK):
-    fills = list(order.fills.all())
+def _order_response(order, status_code=status.HTTP_200_OK, new=False):
+    # A new order answers the fills its placement made, without reading them back.
+    fills = recorded_fills(order) if new else list(order.fills.all())
     return Response({"order": presenters.order_body(order, fills)}, status=status_code)
 
 
@@ -126,9 +128,9 @@ class OrdersView(_OrderList):
         order, created = place_order(
             request.user, OrderRequest(**form.validated_data), idempotency_key=key
         )
-        return _order_response(
-            order, status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
+        if created:
+            return _order_response(order, status.HTTP_201_CREATED, new=True)
+        return _order_response(order)
 
 
 class ActiveOrdersView(_OrderList):
@@ -228,7 +230,7 @@ class PositionCloseView(APIView):
         position = selectors.position_of(request.user, position.pk)
         return Response(
             {
-                "order": presenters.order_body(order, list(order.fills.all())),
+                "order": presenters.order_body(order, recorded_fills(order)),
                 "position": PositionSerializer(position).data,
             }
         )

@@ -401,6 +401,10 @@ TRADING_TAKER_FEE = env_str("TRADING_TAKER_FEE", "0.001")
 TRADING_BOOK_DEPTH = env_int("TRADING_BOOK_DEPTH", 100)
 # Seconds between matching passes over the resting and stop orders.
 TRADING_MATCH_INTERVAL_S = float(env_str("TRADING_MATCH_INTERVAL_S", "1.0"))
+# How far back a pass reads one-minute candles when it does not know when the
+# previous pass ran (at most 1000): a price that crossed an order and came back
+# within this window still fills it.
+TRADING_MATCH_LOOKBACK_MINUTES = env_int("TRADING_MATCH_LOOKBACK_MINUTES", 60)
 
 # Portfolio analytics (portfolio app) ---------------------------------------------
 

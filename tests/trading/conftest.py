@@ -46,16 +46,15 @@ def other_trader(db):
 
 
 def place(user, symbol="BTCUSDT", side="BUY", type="MARKET", quantity="0.01", **kw):
-    """Place an order at NOW on the simulated market."""
+    """Place an order at NOW (or ``now``) on the simulated market."""
+    now = kw.pop("now", NOW)
     for name in ("price", "stop_price", "stop_loss", "take_profit"):
         if kw.get(name) is not None:
             kw[name] = Decimal(kw[name])
     request = OrderRequest(
         symbol=symbol, side=side, type=type, quantity=Decimal(quantity), **kw
     )
-    order, _ = place_order(
-        user, request, now=kw.pop("now", NOW), source=get_source("simulated")
-    )
+    order, _ = place_order(user, request, now=now, source=get_source("simulated"))
     return order
 
 

@@ -1,10 +1,14 @@
 """The simulated and stored sources (the exchange source lives in exchange.py)."""
 
+import dataclasses
 import logging
+import threading
+from collections import OrderedDict
 
 import numpy as np
 
-from trading.market.base import MinuteSource
+from core.time import to_epoch_ms, utc_now
+from trading.market.base import MinuteSource, resolve
 from trading.market.candles import Candles
 from trading.market.intervals import MINUTE_MS
 from trading.market.simulated import EPOCH_MS, market
@@ -18,6 +22,28 @@ class SimulatedSource(MinuteSource):
     name = "simulated"
     # A pure function of (symbol, minute): a closed candle never changes.
     immutable_past = True
+    # Books kept: a few symbols and depths of the current second.
+    BOOKS_KEPT = 64
+
+    def __init__(self):
+        super().__init__()
+        self._books = OrderedDict()
+        self._books_lock = threading.Lock()
+
+    def orderbook(self, symbol, limit=100, now=None):
+        # The book is a pure function of (symbol, depth, second): the orders of
+        # one second share it instead of each synthesising 2 x depth levels.
+        spec = resolve(symbol)
+        now = now or utc_now()
+        key = (spec.symbol, limit, to_epoch_ms(now) // 1000)
+        book = self._books.get(key)
+        if book is None:
+            book = super().orderbook(spec, limit, now)
+            with self._books_lock:
+                self._books[key] = book
+                while len(self._books) > self.BOOKS_KEPT:
+                    self._books.popitem(last=False)
+        return dataclasses.replace(book, time=now)
 
     def first_ms(self, spec):
         return EPOCH_MS

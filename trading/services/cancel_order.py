@@ -10,9 +10,8 @@ from trading import errors
 from trading.choices import ACTIVE_STATUSES, OrderStatus
 from trading.events import Outbox
 from trading.market.symbols import get_spec
-from trading.models import Account
 from trading.services import execution
-from trading.services.ledger import Wallet
+from trading.services.ledger import Books, retry_missing_balances
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +24,12 @@ def cancel_order(user, order_id, *, reason="Canceled by the user.", now=None):
     can never both win.
     """
     now = now or utc_now()
+    order = retry_missing_balances(lambda: _cancel(user, order_id, reason, now))
+    logger.info("Order %s canceled by user %s", order.pk, user.pk)
+    return order
+
+
+def _cancel(user, order_id, reason, now):
     with transaction.atomic():
         order = execution.lock_orders(order_id, user=user)
         if order is None:
@@ -36,8 +41,10 @@ def cancel_order(user, order_id, *, reason="Canceled by the user.", now=None):
                 reason=errors.ORDER_NOT_CANCELABLE,
             )
         spec = get_spec(order.symbol)
-        account = Account.objects.get(user=user)
-        wallet = Wallet.open(account, [spec.base_asset, spec.quote_asset], now)
+        books = Books.open(
+            now, [user.pk], [spec.base_asset, spec.quote_asset], spec.symbol
+        )
+        wallet = books.wallet(user.pk)
         outbox = Outbox(user.pk)
 
         sibling = order._sibling
@@ -50,9 +57,13 @@ def cancel_order(user, order_id, *, reason="Canceled by the user.", now=None):
             sibling.locked_asset = order.locked_asset
             sibling.locked_amount += order.locked_amount
             order.locked_amount = 0
-            sibling.save(update_fields=["locked_asset", "locked_amount", "updated_at"])
+            books.save(sibling)
         execution.finish(wallet, order, OrderStatus.CANCELED, now, outbox, reason)
-        order.save()
+        if order.executed_qty > 0 and (
+            order.stop_loss is not None or order.take_profit is not None
+        ):
+            # What the entry bought before the cancel gets its protection now.
+            execution.place_exits(wallet, order, spec, now, outbox)
         for row in wallet.save():
             outbox.balance(row)
         outbox.note(
@@ -61,5 +72,4 @@ def cancel_order(user, order_id, *, reason="Canceled by the user.", now=None):
             "info",
         )
         outbox.send_on_commit()
-    logger.info("Order %s canceled by user %s", order.pk, user.pk)
     return order

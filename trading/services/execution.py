@@ -24,7 +24,7 @@ from trading.choices import (
     Side,
     TimeInForce,
 )
-from trading.models import Fill, Order, Position
+from trading.models import Fill, Order
 
 logger = logging.getLogger(__name__)
 
@@ -95,11 +95,11 @@ def lock_orders(order_id, user=None):
 
 def apply_fill(wallet, order, spec, price, quantity, is_maker, now, outbox):
     """One execution of ``order``: the fill, the ledger, the order's figures and
-    the position."""
+    the position, all written when the wallet's books are flushed."""
     notional = to_unit(price * quantity)
     fee = round_down(notional * fee_rate(is_maker))
     base, quote = spec.base_asset, spec.quote_asset
-    fill = Fill.objects.create(
+    fill = Fill(
         order=order,
         price=price,
         quantity=quantity,
@@ -109,9 +109,10 @@ def apply_fill(wallet, order, spec, price, quantity, is_maker, now, outbox):
         is_maker=is_maker,
         created_at=now,
     )
+    wallet.books.add_fill(fill)
     from_lock = bool(order.locked_asset)
+    part = "locked" if from_lock else "available"
     if order.side == Side.BUY:
-        part = "locked" if from_lock else "available"
         wallet.change(
             quote, EntryKind.TRADE, **{part: -notional}, order=order, fill=fill
         )
@@ -120,7 +121,6 @@ def apply_fill(wallet, order, spec, price, quantity, is_maker, now, outbox):
         if from_lock:
             order.locked_amount -= notional + fee
     else:
-        part = "locked" if from_lock else "available"
         wallet.change(
             base, EntryKind.TRADE, **{part: -quantity}, order=order, fill=fill
         )
@@ -141,27 +141,32 @@ def apply_fill(wallet, order, spec, price, quantity, is_maker, now, outbox):
         if order.executed_qty == order.quantity
         else OrderStatus.PARTIALLY_FILLED
     )
-    _update_position(order, fill, now)
+    recorded_fills(order).append(fill)
+    _update_position(wallet, order, fill, now)
+    wallet.books.save(order)
     outbox.order(order)
     return fill
 
 
-def _update_position(order, fill, now):
+def recorded_fills(order):
+    """The fills made on ``order`` by this transaction, oldest first (answered
+    to the caller without reading them back)."""
+    made = order.__dict__.get("recorded_fills")
+    if made is None:
+        made = order.__dict__["recorded_fills"] = []
+    return made
+
+
+def _update_position(wallet, order, fill, now):
     """The user's open position in the symbol, moved by one fill.
 
-    The caller holds the account's base asset balance locked, which serialises
+    The wallet holds the account's base asset balance locked, which serialises
     every fill of this user in this symbol: no two open positions can be made.
     """
-    position = (
-        Position.objects.select_for_update()
-        .filter(user_id=order.user_id, symbol=order.symbol, status=PositionStatus.OPEN)
-        .first()
-    )
+    position = wallet.position(order.symbol)
     if order.side == Side.BUY:
         if position is None:
-            position = Position(
-                user_id=order.user_id, symbol=order.symbol, opened_at=now
-            )
+            position = wallet.open_position(order.symbol)
         held = position.quantity + fill.quantity
         position.avg_entry_price = to_unit(
             (position.avg_entry_price * position.quantity + fill.price * fill.quantity)
@@ -182,9 +187,11 @@ def _update_position(order, fill, now):
         if position.quantity == 0:
             position.status = PositionStatus.CLOSED
             position.closed_at = now
+            # A later buy in the same transaction opens a new one.
+            wallet.positions[order.symbol] = None
     position.fees += fill.fee
     position.realized_pnl -= fill.fee
-    position.save()
+    wallet.books.save(position)
     order.position = position
 
 
@@ -203,6 +210,7 @@ def finish(wallet, order, status, now, outbox, reason=""):
     order.status = status
     if reason:
         order.reason = reason[:200]
+    wallet.books.save(order)
     outbox.order(order)
 
 
@@ -215,6 +223,7 @@ def lock_for(wallet, order, spec):
     wallet.change(asset, EntryKind.LOCK, available=-amount, locked=amount, order=order)
     order.locked_asset = asset
     order.locked_amount = amount
+    wallet.books.save(order)
 
 
 def take(wallet, order, spec, book, now, outbox, limit=None):
@@ -242,10 +251,11 @@ def settle_time_in_force(wallet, order, now, outbox):
         )
 
 
-def trigger(order, now, outbox):
+def trigger(books, order, now, outbox):
     """Turn a stop order into an active limit order; its sibling exit ends and
     hands over the lock it held."""
     order.triggered_at = now
+    books.save(order)
     outbox.order(order)
     sibling = getattr(order, "_sibling", None)
     if sibling is not None and sibling.status in ACTIVE_STATUSES:
@@ -255,7 +265,7 @@ def trigger(order, now, outbox):
             sibling.locked_amount = ZERO
         sibling.status = OrderStatus.CANCELED
         sibling.reason = "The other protective exit triggered."
-        sibling.save()
+        books.save(sibling)
         outbox.order(sibling)
     kind = "Stop loss" if order.type == OrderType.STOP_LOSS_LIMIT else "Take profit"
     outbox.note(
@@ -265,6 +275,11 @@ def trigger(order, now, outbox):
     )
 
 
+# TODO: exits are placed once the entry ends (filled, expired, or canceled after
+# a partial fill), not per partial fill, so a resting entry that fills in parts
+# leaves what it bought unprotected until it ends; growing both exits and their
+# shared lock on every fill needs exits whose quantity can change, which the
+# one-cancels-the-other hand-over of the lock does not handle yet.
 def place_exits(wallet, entry, spec, now, outbox):
     """The protective exits of a filled BUY entry: a stop loss and/or a take
     profit SELL for the quantity bought, sharing one lock (one cancels the other).
@@ -295,7 +310,7 @@ def place_exits(wallet, entry, spec, now, outbox):
         if errors:
             exit_order.status = OrderStatus.REJECTED
             exit_order.reason = "; ".join(message for _, _, message in errors)[:200]
-        exit_order.save()
+        wallet.books.save(exit_order)
         outbox.order(exit_order)
         if exit_order.status == OrderStatus.NEW:
             exits.append(exit_order)
@@ -303,11 +318,8 @@ def place_exits(wallet, entry, spec, now, outbox):
         return []
     holder = exits[0]
     lock_for(wallet, holder, spec)
-    holder.save()
     if len(exits) == 2:
         exits[0].oco_with, exits[1].oco_with = exits[1], exits[0]
-        for exit_order in exits:
-            exit_order.save(update_fields=["oco_with", "updated_at"])
     position = entry.position
     if position is not None:
         for exit_order in exits:
@@ -315,7 +327,7 @@ def place_exits(wallet, entry, spec, now, outbox):
                 position.stop_loss_order = exit_order
             else:
                 position.take_profit_order = exit_order
-        position.save(update_fields=["stop_loss_order", "take_profit_order"])
+        wallet.books.save(position)
     logger.info("Placed %d protective exits for order %s", len(exits), entry.pk)
     return exits
 

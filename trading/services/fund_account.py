@@ -24,19 +24,24 @@ def starting_balance():
 
 def get_account(user):
     """The user's paper account, opened with the starting balance if it is new."""
-    account = Account.objects.filter(user=user).first()
+    return get_account_of(user.pk)
+
+
+def get_account_of(user_id):
+    """:func:`get_account` by the user's id."""
+    account = Account.objects.filter(user_id=user_id).first()
     if account is not None:
         return account
     try:
         with transaction.atomic():
-            account = Account.objects.create(user=user)
+            account = Account.objects.create(user_id=user_id)
             amount = starting_balance()
             if amount > 0:
                 _deposit(account, settings.TRADING_QUOTE_ASSET, amount, "opening")
     except IntegrityError:
         # Opened by a concurrent request of the same user: use that one.
-        return Account.objects.get(user=user)
-    logger.info("Opened paper account %s for user %s", account.pk, user.pk)
+        return Account.objects.get(user_id=user_id)
+    logger.info("Opened paper account %s for user %s", account.pk, user_id)
     return account
 
 

@@ -1,18 +1,27 @@
-"""Balances and their ledger, as the other services change them.
+"""Balances and their ledger, and everything else one trading transaction writes.
 
-A :class:`Wallet` holds the balance rows of one account that a transaction has
-locked (``select_for_update``, always in the order of the asset names, so that two
-transactions on the same account never wait on each other in a circle). Every
-change goes through :meth:`Wallet.change`, which writes the ledger entry beside
-it: a balance is always the sum of its entries.
+:class:`Books` is the unit of work of one transaction: it locks the balance rows
+of the accounts it will change (``select_for_update``, in one statement, ordered
+by account and asset, so that two transactions never wait on each other in a
+circle), reads their open positions, and collects the orders, fills, ledger
+entries and positions the engine changes in memory; :meth:`Books.flush` writes
+them in a few statements at the end. A refusal raised before the flush (an
+overdraft, a filter) has written nothing.
+
+A :class:`Wallet` is one account's part of the books. Every balance change goes
+through :meth:`Wallet.change`, which records the ledger entry beside it: a
+balance is always the sum of its entries.
 """
 
 import logging
+import uuid
 
 from django.db import transaction
 
 from trading.amounts import ZERO
-from trading.models import Balance, LedgerEntry
+from trading.choices import PositionStatus
+from trading.models import Account, Balance, Fill, LedgerEntry, Order, Position
+from trading.services import sql
 
 logger = logging.getLogger(__name__)
 
@@ -27,40 +36,99 @@ class Overdraft(Exception):
         super().__init__(f"{part} {asset} would go {short} below zero")
 
 
-class Wallet:
-    """Locked balance rows of one account, inside the caller's transaction."""
+_lock_sql = {}
 
-    def __init__(self, account, rows, now):
-        self.account = account
-        self.rows = rows
-        self.now = now
-        self.entries = []
+
+def _lock_statement(users, assets):
+    key = (users, assets)
+    found = _lock_sql.get(key)
+    if found is None:
+        found = (
+            f"SELECT {sql.select_columns(Balance, 'b')}, a.user_id AS owner_id"
+            " FROM trading_balance b"
+            " INNER JOIN trading_account a ON a.id = b.account_id"
+            f" WHERE a.user_id IN ({sql.placeholders(range(users))})"
+            f" AND b.asset IN ({sql.placeholders(range(assets))})"
+            " ORDER BY b.account_id, b.asset" + sql.for_update(of="b")
+        )
+        _lock_sql[key] = found
+    return found
+
+
+def _user_key(user_id):
+    return Account._meta.get_field("user").target_field.get_db_prep_value(
+        user_id, transaction.get_connection()
+    )
+
+
+class MissingBalances(Exception):
+    """Balance rows (or a whole account) the books need do not exist yet.
+
+    Creating them inside the transaction would take their locks after others
+    it already holds, out of the fixed order (a deadlock with a transaction
+    that found them all). The caller rolls back, runs :func:`ensure_balances`
+    and tries again; it happens once per account and asset.
+    """
+
+
+def ensure_balances(user_ids, assets):
+    """Open the accounts of ``user_ids`` and their ``assets`` rows (at zero)
+    that do not exist yet, in a transaction of their own."""
+    from trading.services.fund_account import get_account_of
+
+    users = sorted(set(user_ids), key=str)
+    accounts = {
+        account.user_id: account
+        for account in Account.objects.filter(user_id__in=users)
+    }
+    for user in users:
+        if user not in accounts:
+            accounts[user] = get_account_of(user)
+    with transaction.atomic():
+        # A concurrent first use creates the same rows: the unique constraint
+        # keeps one.
+        Balance.objects.bulk_create(
+            [
+                Balance(account_id=account.pk, asset=asset)
+                for account in accounts.values()
+                for asset in sorted(set(assets))
+            ],
+            ignore_conflicts=True,
+        )
+
+
+def retry_missing_balances(work):
+    """Run ``work()`` (which opens its own transaction and books); if it finds
+    balance rows missing, create them and run it again."""
+    try:
+        return work()
+    except MissingBalances as missing:
+        users, assets = missing.args
+        ensure_balances(users, assets)
+        return work()
+
+
+class Wallet:
+    """One account's locked balance rows and open positions, inside the books."""
+
+    def __init__(self, books, account_id, user_id):
+        self.books = books
+        self.account_id = account_id
+        self.user_id = user_id
+        self.rows = {}
+        self.positions = {}
         self.touched = set()
 
     @classmethod
     def open(cls, account, assets, now):
-        """Lock the balances of ``assets`` (creating missing rows at zero).
+        """Books of one account: lock the balances of ``assets`` (creating
+        missing rows at zero). Call inside ``transaction.atomic()``."""
+        books = Books.open(now, [account.user_id], assets)
+        return books.wallet(account.user_id)
 
-        Call inside ``transaction.atomic()``; the locks last until it ends.
-        """
-        assert transaction.get_connection().in_atomic_block
-        names = sorted(set(assets))
-        existing = set(
-            Balance.objects.filter(account=account, asset__in=names).values_list(
-                "asset", flat=True
-            )
-        )
-        for asset in names:
-            if asset not in existing:
-                # A concurrent first use creates the same row: get_or_create
-                # retries the read after the unique constraint refuses ours.
-                Balance.objects.get_or_create(account=account, asset=asset)
-        rows = (
-            Balance.objects.select_for_update()
-            .filter(account=account, asset__in=names)
-            .order_by("asset")
-        )
-        return cls(account, {row.asset: row for row in rows}, now)
+    @property
+    def now(self):
+        return self.books.now
 
     def available(self, asset):
         return self.rows[asset].available
@@ -85,9 +153,9 @@ class Wallet:
             raise Overdraft(asset, "locked", -new_locked)
         row.available, row.locked = new_available, new_locked
         self.touched.add(asset)
-        self.entries.append(
+        self.books.entries.append(
             LedgerEntry(
-                account=self.account,
+                account_id=self.account_id,
                 asset=asset,
                 kind=kind,
                 available_delta=available,
@@ -95,16 +163,130 @@ class Wallet:
                 order=order,
                 fill=fill,
                 note=note,
-                created_at=self.now,
+                created_at=self.books.now,
             )
         )
 
+    def position(self, symbol):
+        """The open position in ``symbol`` (None if there is none)."""
+        if symbol not in self.positions:
+            self.books.read_positions(symbol)
+        return self.positions.get(symbol)
+
+    def open_position(self, symbol):
+        position = Position(user_id=self.user_id, symbol=symbol, opened_at=self.now)
+        self.positions[symbol] = position
+        return position
+
+    def changed_rows(self):
+        return [self.rows[asset] for asset in sorted(self.touched)]
+
     def save(self):
-        """Write the entries and the changed rows; answers the changed rows."""
-        LedgerEntry.objects.bulk_create(self.entries)
-        self.entries = []
-        changed = [self.rows[asset] for asset in sorted(self.touched)]
-        for row in changed:
-            row.save(update_fields=["available", "locked", "updated_at"])
-        self.touched = set()
+        """Write the books; answers this account's changed balance rows."""
+        changed = self.changed_rows()
+        self.books.flush()
         return changed
+
+
+class Books:
+    """What one transaction changes; see the module docstring."""
+
+    def __init__(self, now):
+        self.now = now
+        self.wallets = {}
+        self.entries = []
+        self.fills = []
+        self.saved = {Order: {}, Position: {}}
+
+    @classmethod
+    def open(cls, now, user_ids, assets, symbol=None):
+        """Lock the ``assets`` balances of the accounts of ``user_ids`` and read
+        their open positions in ``symbol``; :class:`MissingBalances` if a row
+        does not exist yet (see :func:`retry_missing_balances`).
+
+        Call inside ``transaction.atomic()``; the locks last until it ends.
+        """
+        assert transaction.get_connection().in_atomic_block
+        books = cls(now)
+        users = sorted(set(user_ids), key=str)
+        names = sorted(set(assets))
+        if books._lock(users, names) < len(users) * len(names):
+            if len(names) > 1 or len(users) > 1:
+                raise MissingBalances(users, names)
+            # One row: no other lock is held yet, so creating it here keeps
+            # the order (deposits, which may name a new asset).
+            ensure_balances(users, names)
+            books.wallets = {}
+            if books._lock(users, names) < 1:
+                raise RuntimeError("balance row missing after creating it")
+        if symbol is not None:
+            books.read_positions(symbol)
+        return books
+
+    def _lock(self, users, names):
+        statement = _lock_statement(len(users), len(names))
+        params = [_user_key(user) for user in users] + names
+        count = 0
+        for row in Balance.objects.raw(statement, params):
+            # An extra column of a raw query skips the backend's conversions.
+            owner = row.owner_id
+            if not isinstance(owner, uuid.UUID):
+                owner = uuid.UUID(str(owner))
+            wallet = self.wallets.get(owner)
+            if wallet is None:
+                wallet = self.wallets[owner] = Wallet(self, row.account_id, owner)
+            wallet.rows[row.asset] = row
+            count += 1
+        return count
+
+    def read_positions(self, symbol):
+        """The open positions in ``symbol`` of every wallet, in one query. The
+        caller holds the base asset's balance rows, which serialise every change
+        of these positions."""
+        for wallet in self.wallets.values():
+            wallet.positions.setdefault(symbol, None)
+        if not self.wallets:
+            return
+        statement = (
+            f"SELECT {sql.select_columns(Position, 'p')} FROM trading_position p"
+            f" WHERE p.user_id IN ({sql.placeholders(self.wallets)})"
+            " AND p.symbol = %s AND p.status = %s"
+        )
+        params = [_user_key(user) for user in self.wallets]
+        params += [symbol, PositionStatus.OPEN]
+        for position in Position.objects.raw(statement, params):
+            self.wallets[position.user_id].positions[symbol] = position
+
+    def wallet(self, user_id):
+        return self.wallets[user_id]
+
+    def save(self, obj):
+        """Mark an order or a position to be written (inserted if it is new)."""
+        self.saved[type(obj)][obj.pk] = obj
+
+    def add_fill(self, fill):
+        self.fills.append(fill)
+
+    def flush(self):
+        """Write everything collected, in as few statements as the rows allow."""
+        new = {model: [] for model in self.saved}
+        changed = {model: [] for model in self.saved}
+        for model, objs in self.saved.items():
+            for obj in objs.values():
+                (new if obj._state.adding else changed)[model].append(obj)
+        sql.insert(Order, new[Order])
+        sql.insert(Fill, self.fills, returning_ids=True)
+        sql.insert(LedgerEntry, self.entries, returning_ids=False)
+        # A position closed and another opened in the same symbol: the unique
+        # open position per symbol allows the new one only after the update.
+        sql.update(Position, changed[Position])
+        sql.insert(Position, new[Position])
+        sql.update(Order, changed[Order])
+        rows = [
+            row for wallet in self.wallets.values() for row in wallet.changed_rows()
+        ]
+        sql.update(Balance, rows, ["available", "locked"])
+        self.entries, self.fills = [], []
+        self.saved = {Order: {}, Position: {}}
+        for wallet in self.wallets.values():
+            wallet.touched = set()

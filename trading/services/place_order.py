@@ -17,18 +17,16 @@ from trading.choices import (
     STOP_TYPES,
     OrderStatus,
     OrderType,
-    PositionStatus,
     Side,
     TimeInForce,
 )
 from trading.events import Outbox
 from trading.market import get_source
 from trading.market.symbols import get_spec
-from trading.models import Order, Position
+from trading.models import Order
 from trading.services import execution
 from trading.services.filters import filter_errors, refuse, refuse_one
-from trading.services.fund_account import get_account
-from trading.services.ledger import Overdraft, Wallet
+from trading.services.ledger import Books, Overdraft, retry_missing_balances
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +58,6 @@ def place_order(user, request, *, idempotency_key=None, now=None, source=None):
     if first is not None:
         return first, False
 
-    account = get_account(user)
     source = source or get_source()
     now = now or utc_now()
     book = last = None
@@ -71,10 +68,13 @@ def place_order(user, request, *, idempotency_key=None, now=None, source=None):
     _check_against_market(request, last)
 
     try:
-        with transaction.atomic():
-            order = _place(
-                user, account, spec, request, time_in_force, idempotency_key, book, now
-            )
+        # A first order opens the account (which stays open whatever becomes
+        # of the order) and its rows in their own transaction.
+        order = retry_missing_balances(
+            lambda: _place_atomically(
+                user, spec, request, time_in_force, idempotency_key, book, now
+            ),
+        )
     except Overdraft as short:
         raise ValidationFailed(
             "quantity",
@@ -97,6 +97,25 @@ def place_order(user, request, *, idempotency_key=None, now=None, source=None):
         order.status,
     )
     return order, True
+
+
+def _place_atomically(user, spec, request, time_in_force, idempotency_key, book, now):
+    with transaction.atomic():
+        books = Books.open(
+            now,
+            [user.pk],
+            [spec.base_asset, spec.quote_asset],
+            spec.symbol,
+        )
+        return _place(
+            books.wallet(user.pk),
+            spec,
+            request,
+            time_in_force,
+            idempotency_key,
+            book,
+            now,
+        )
 
 
 def _depth():
@@ -231,11 +250,12 @@ def _earlier(user, request, idempotency_key):
     return first
 
 
-def _place(user, account, spec, request, time_in_force, idempotency_key, book, now):
-    wallet = Wallet.open(account, [spec.base_asset, spec.quote_asset], now)
-    outbox = Outbox(user.pk)
+def _place(wallet, spec, request, time_in_force, idempotency_key, book, now):
+    """The order, its fills and exits, computed on the locked ``wallet`` and
+    written in one flush at the end."""
+    outbox = Outbox(wallet.user_id)
     order = Order(
-        user=user,
+        user_id=wallet.user_id,
         symbol=spec.symbol,
         side=request.side,
         type=request.type,
@@ -249,10 +269,8 @@ def _place(user, account, spec, request, time_in_force, idempotency_key, book, n
         take_profit=request.take_profit,
     )
     if order.side == Side.SELL:
-        order.position = Position.objects.filter(
-            user=user, symbol=spec.symbol, status=PositionStatus.OPEN
-        ).first()
-    order.save()
+        order.position = wallet.position(spec.symbol)
+    wallet.books.save(order)
 
     if order.type == OrderType.MARKET:
         _market(wallet, order, spec, book, now, outbox)
@@ -272,7 +290,6 @@ def _place(user, account, spec, request, time_in_force, idempotency_key, book, n
             f"{order.symbol} at {order.avg_price.quantize(spec.tick_size)}.",
             "success",
         )
-    order.save()
     for row in wallet.save():
         outbox.balance(row)
     outbox.order(order)
