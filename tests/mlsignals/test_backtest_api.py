@@ -14,7 +14,7 @@ from accounts.models import User
 from mlsignals.models import BacktestRun
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("job_runner"),
 ]
 

@@ -17,7 +17,7 @@ from mlsignals.services import jobs, training
 from trading.market.symbols import get_spec
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("job_runner"),
 ]
 
