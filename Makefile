@@ -48,9 +48,8 @@ format: $(STAMP)
 # Service mode (DATABASE_URL, REDIS_URL and SECRET_KEY set): each piece is its own
 # process; `make services` starts them all and stops them together.
 serve-api: $(STAMP)
-	$(BIN)/gunicorn config.wsgi:application --workers $(WEB_WORKERS) \
-		--bind $(HOST):$(API_PORT) \
-		--max-requests 10000 --max-requests-jitter 1000
+	WEB_WORKERS=$(WEB_WORKERS) $(BIN)/gunicorn config.wsgi:application \
+		-c config/gunicorn.py --bind $(HOST):$(API_PORT)
 
 serve-ws: $(STAMP)
 	$(BIN)/daphne -v 0 -b $(HOST) -p $(WS_PORT) config.asgi:application

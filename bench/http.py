@@ -100,6 +100,8 @@ def serve_api(env=None, workers=2, server="gunicorn"):
         command = [
             str(Path(sys.executable).parent / "gunicorn"),
             "config.wsgi:application",
+            "-c",
+            "config/gunicorn.py",
             "--workers",
             str(workers),
             "--bind",
@@ -183,8 +185,8 @@ async def _read_response(reader):
 
 
 async def _connection(host, port, request, stop_at, latencies, errors):
-    """One client: keep-alive when the server allows it (gunicorn's sync workers
-    close after each response, so the client then reconnects, as a browser would)."""
+    """One client: keep-alive when the server allows it; when it closes the
+    connection, the client reconnects, as a browser would."""
     reader = writer = None
     try:
         while time.perf_counter() < stop_at:
@@ -262,7 +264,7 @@ def load(
     headers=None,
     method="GET",
     body=None,
-    warmup=1.0,
+    warmup=2.0,
 ):
     """Drive ``url`` with ``concurrency`` keep-alive connections for ``seconds``.
 

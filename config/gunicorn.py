@@ -1,0 +1,15 @@
+"""gunicorn settings of the REST API in service mode (`make serve-api`, benchmarks).
+
+Threaded workers keep client connections alive between requests: a sync worker
+closes every connection, and reconnecting cost more than a short API request.
+Django runs each request on its own thread with its own database connection.
+"""
+
+import os
+
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+keepalive = 5
+max_requests = 10000
+max_requests_jitter = 1000
