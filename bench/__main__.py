@@ -8,8 +8,9 @@ Each ``bench/bench_<name>.py`` has ``run()`` answering a list of rows:
 and ``"note"``.
 """
 
-import importlib
+import json
 import math
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,14 +35,40 @@ def _meets(value, target):
     return "yes" if ok else "NO"
 
 
+def _run_module(name):
+    """Rows of one benchmark module, run in a process of its own: modules set up
+    Django with different settings (embedded or service mode)."""
+    script = (
+        f"import json, sys; import bench.bench_{name} as m; "
+        "rows = m.run(); sys.stdout.write('\\n@@rows ' + json.dumps(rows, default=str))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=HERE.parent,
+        stdout=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    marker = out.stdout.rfind("@@rows ")
+    if out.returncode != 0 or marker < 0:
+        return [{"name": "FAILED (see the output above)", "value": "", "unit": ""}]
+    rows = json.loads(out.stdout[marker + 7 :])
+    for row in rows:
+        if isinstance(row.get("value"), str):
+            try:
+                row["value"] = float(row["value"])
+            except ValueError:
+                pass
+    return rows
+
+
 def main(argv):
     names = argv or sorted(p.stem[6:] for p in HERE.glob("bench_*.py"))
     rows = []
     for name in names:
-        module = importlib.import_module(f"bench.bench_{name}")
         started = time.perf_counter()
         print(f"running {name} ...", file=sys.stderr, flush=True)
-        for row in module.run():
+        for row in _run_module(name):
             rows.append({"bench": name, **row})
         print(
             f"  {name} took {time.perf_counter() - started:.1f}s",
