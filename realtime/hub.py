@@ -69,6 +69,11 @@ class Hub:
             await self.deliver(message)
 
     async def deliver(self, message):
+        # A client too slow to read never stalls the others: writes do not wait on
+        # it, and its pong queues behind its unread frames, so the heartbeat drops
+        # it within pingInterval + pingTimeout.
+        # TODO: bound each client's unsent bytes too; ASGI does not expose the
+        # server's write buffer, so that needs a server-specific hook.
         frames = {}
         for client in list(self.members.get(message.get("group"), ())):
             try:
