@@ -1,7 +1,12 @@
 """The ML routes: parse, call a service, answer."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -207,84 +212,88 @@ class OverlayBatchView(APIView):
         )
 
 
-class LevelsOverlayView(APIView):
-    @extend_schema(
-        summary="Support and resistance levels as price lines",
-        parameters=[SYMBOL, serializers.TimeframeQuery],
-        responses=serializers.LevelsOverlaySerializer,
-        tags=TAGS,
-    )
+class SingleOverlayView(APIView):
+    """One chart overlay of one symbol; subclasses name its query, its key in the
+    answer and how it is built."""
+
+    query_class = serializers.OverlayQuery
+    key = None
+
+    def build(self, spec, timeframe, query):
+        raise NotImplementedError
+
     def get(self, request, symbol):
-        query = _query(request, serializers.TimeframeQuery)
+        query = _query(request, self.query_class)
         spec = data.symbol_spec(symbol)
         timeframe = query["timeframe"]
         return Response(
             {
                 "symbol": spec.symbol,
                 "timeframe": timeframe,
-                "levels": overlays.levels(spec, timeframe),
+                self.key: self.build(spec, timeframe, query),
             }
         )
 
 
-class SignalsOverlayView(APIView):
-    @extend_schema(
-        summary="Stored signals as chart markers",
-        parameters=[SYMBOL, serializers.OverlayQuery],
-        responses=serializers.SignalsOverlaySerializer,
-        tags=TAGS,
+def _overlay_schema(summary, query_class, response):
+    return extend_schema_view(
+        get=extend_schema(
+            summary=summary,
+            parameters=[SYMBOL, query_class],
+            responses=response,
+            tags=TAGS,
+        )
     )
-    def get(self, request, symbol):
-        query = _query(request, serializers.OverlayQuery)
-        spec = data.symbol_spec(symbol)
-        timeframe = query["timeframe"]
-        return Response(
-            {
-                "symbol": spec.symbol,
-                "timeframe": timeframe,
-                "markers": overlays.signal_markers(spec, timeframe, query["limit"]),
-            }
-        )
 
 
-class AmdOverlayView(APIView):
-    @extend_schema(
-        summary="AMD phases as chart zones",
-        parameters=[SYMBOL, serializers.OverlayQuery],
-        responses=serializers.AmdOverlaySerializer,
-        tags=TAGS,
-    )
-    def get(self, request, symbol):
-        query = _query(request, serializers.OverlayQuery)
-        spec = data.symbol_spec(symbol)
-        timeframe = query["timeframe"]
-        return Response(
-            {
-                "symbol": spec.symbol,
-                "timeframe": timeframe,
-                "zones": overlays.amd_zones(spec, timeframe, query["limit"]),
-            }
-        )
+@_overlay_schema(
+    "Support and resistance levels as price lines",
+    serializers.TimeframeQuery,
+    serializers.LevelsOverlaySerializer,
+)
+class LevelsOverlayView(SingleOverlayView):
+    query_class = serializers.TimeframeQuery
+    key = "levels"
+
+    def build(self, spec, timeframe, query):
+        return overlays.levels(spec, timeframe)
 
 
-class PredictionsOverlayView(APIView):
-    @extend_schema(
-        summary="Prediction path and bands as chart series",
-        parameters=[SYMBOL, serializers.PredictionQuery],
-        responses=serializers.PredictionsOverlaySerializer,
-        tags=TAGS,
-    )
-    def get(self, request, symbol):
-        query = _query(request, serializers.PredictionQuery)
-        spec = data.symbol_spec(symbol)
-        timeframe = query["timeframe"]
-        return Response(
-            {
-                "symbol": spec.symbol,
-                "timeframe": timeframe,
-                "bands": overlays.prediction_bands(spec, timeframe, query["horizon"]),
-            }
-        )
+@_overlay_schema(
+    "Stored signals as chart markers",
+    serializers.OverlayQuery,
+    serializers.SignalsOverlaySerializer,
+)
+class SignalsOverlayView(SingleOverlayView):
+    key = "markers"
+
+    def build(self, spec, timeframe, query):
+        return overlays.signal_markers(spec, timeframe, query["limit"])
+
+
+@_overlay_schema(
+    "AMD phases as chart zones",
+    serializers.OverlayQuery,
+    serializers.AmdOverlaySerializer,
+)
+class AmdOverlayView(SingleOverlayView):
+    key = "zones"
+
+    def build(self, spec, timeframe, query):
+        return overlays.amd_zones(spec, timeframe, query["limit"])
+
+
+@_overlay_schema(
+    "Prediction path and bands as chart series",
+    serializers.PredictionQuery,
+    serializers.PredictionsOverlaySerializer,
+)
+class PredictionsOverlayView(SingleOverlayView):
+    query_class = serializers.PredictionQuery
+    key = "bands"
+
+    def build(self, spec, timeframe, query):
+        return overlays.prediction_bands(spec, timeframe, query["horizon"])
 
 
 # Backtests -----------------------------------------------------------------------
