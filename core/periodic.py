@@ -46,12 +46,20 @@ def beat_schedule():
     return {job.name: job.beat_entry() for job in _jobs.values()}
 
 
-def run_job(job):
-    """Run one job in this process; answers True when it succeeded."""
+def _task(name):
+    """The Celery task called ``name``, importing the apps' ``tasks`` modules the
+    first time: outside a worker nothing else imports them."""
     from config.celery import app
 
+    if name not in app.tasks:
+        app.autodiscover_tasks(force=True)
+    return app.tasks[name]
+
+
+def run_job(job):
+    """Run one job in this process; answers True when it succeeded."""
     started = time.perf_counter()
-    result = app.tasks[job.task].apply()
+    result = _task(job.task).apply()
     elapsed = (time.perf_counter() - started) * 1000
     if result.failed():
         logger.error(

@@ -100,3 +100,18 @@ def test_the_session_cleanup_job_deletes_only_expired_sessions():
 
     assert clear_expired_sessions() == 1
     assert list(Session.objects.values_list("session_key", flat=True)) == ["new"]
+
+
+def test_the_embedded_scheduler_finds_tasks_no_module_has_imported(db):
+    """The server process imports no app's tasks module by itself."""
+    import sys
+
+    from config.celery import app
+
+    app.tasks.pop("core.clear_expired_sessions", None)
+    sys.modules.pop("core.tasks", None)
+    job = periodic.PeriodicJob(
+        "core.clear_expired_sessions", "core.clear_expired_sessions", 60
+    )
+
+    assert periodic.run_job(job) is True
