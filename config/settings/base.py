@@ -486,5 +486,7 @@ LOGGING = {
         },
         "django.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # A line per task run: every second for the periodic jobs.
+        "celery.app.trace": {"level": env_str("CELERY_TRACE_LOG_LEVEL", "WARNING")},
     },
 }
