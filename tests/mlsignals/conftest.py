@@ -101,3 +101,17 @@ def job_runner(request, settings):
     queue, process, log = request.getfixturevalue("shared_worker")
     settings.ML_JOBS_QUEUE = queue
     return queue, process, log
+
+
+@pytest.fixture(autouse=True)
+def _fresh_embedded_job_pool():
+    """Each test gets the embedded job threads to itself: a long job an earlier
+    test left running (a retrain of every model) must not hold the next test's
+    job in the queue past its wait."""
+    yield
+    from mlsignals.services import jobs
+
+    with jobs._pool_lock:
+        pool, jobs._pool = jobs._pool, None
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
