@@ -53,14 +53,12 @@ def _migration_data(request):
         yield
         return
     request.getfixturevalue("transactional_db")
-    from realtime import subscriptions
     from trading.catalog import ensure_default_symbols
     from trading.market import symbols
     from trading.models import Symbol
 
     ensure_default_symbols(Symbol)
     symbols.clear_cache()
-    subscriptions.forget()
     yield
 
 
