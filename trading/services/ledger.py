@@ -61,6 +61,21 @@ def _user_key(user_id):
     )
 
 
+def _lock_reading(users, names):
+    statement = _lock_statement(len(users), len(names))
+    return sql.Reading(statement, [_user_key(user) for user in users] + names)
+
+
+def _positions_reading(users, symbol):
+    statement = (
+        f"SELECT {sql.select_columns(Position, 'p')} FROM trading_position p"
+        f" WHERE p.user_id IN ({sql.placeholders(users)})"
+        " AND p.symbol = %s AND p.status = %s"
+    )
+    params = [_user_key(user) for user in users] + [symbol, PositionStatus.OPEN]
+    return sql.Reading(statement, params)
+
+
 class MissingBalances(Exception):
     """Balance rows (or a whole account) the books need do not exist yet.
 
@@ -210,32 +225,36 @@ class Books:
         books = cls(now)
         users = sorted(set(user_ids), key=str)
         names = sorted(set(assets))
-        if books._lock(users, names) < len(users) * len(names):
+        # The lock and the positions travel in one round trip: the positions'
+        # users are the ones whose rows the lock reads.
+        with sql.pipeline():
+            locking = _lock_reading(users, names)
+            positions = _positions_reading(users, symbol) if symbol else None
+        if books._take_locked(locking.rows()) < len(users) * len(names):
             if len(names) > 1 or len(users) > 1:
                 raise MissingBalances(users, names)
             # One row: no other lock is held yet, so creating it here keeps
             # the order (deposits, which may name a new asset).
             ensure_balances(users, names)
             books.wallets = {}
-            if books._lock(users, names) < 1:
+            if books._take_locked(_lock_reading(users, names).rows()) < 1:
                 raise RuntimeError("balance row missing after creating it")
-        if symbol is not None:
-            books.read_positions(symbol)
+        if positions is not None:
+            books._take_positions(symbol, positions.rows())
         return books
 
-    def _lock(self, users, names):
-        statement = _lock_statement(len(users), len(names))
-        params = [_user_key(user) for user in users] + names
+    def _take_locked(self, rows):
         count = 0
-        for row in Balance.objects.raw(statement, params):
-            # An extra column of a raw query skips the backend's conversions.
-            owner = row.owner_id
+        for row, balance in zip(rows, sql.instances(Balance, rows), strict=True):
+            # The owner, after the balance's columns, skipped the backend's
+            # conversions.
+            owner = row[-1]
             if not isinstance(owner, uuid.UUID):
                 owner = uuid.UUID(str(owner))
             wallet = self.wallets.get(owner)
             if wallet is None:
-                wallet = self.wallets[owner] = Wallet(self, row.account_id, owner)
-            wallet.rows[row.asset] = row
+                wallet = self.wallets[owner] = Wallet(self, balance.account_id, owner)
+            wallet.rows[balance.asset] = balance
             count += 1
         return count
 
@@ -243,18 +262,15 @@ class Books:
         """The open positions in ``symbol`` of every wallet, in one query. The
         caller holds the base asset's balance rows, which serialise every change
         of these positions."""
+        if self.wallets:
+            self._take_positions(
+                symbol, _positions_reading(list(self.wallets), symbol).rows()
+            )
+
+    def _take_positions(self, symbol, rows):
         for wallet in self.wallets.values():
             wallet.positions.setdefault(symbol, None)
-        if not self.wallets:
-            return
-        statement = (
-            f"SELECT {sql.select_columns(Position, 'p')} FROM trading_position p"
-            f" WHERE p.user_id IN ({sql.placeholders(self.wallets)})"
-            " AND p.symbol = %s AND p.status = %s"
-        )
-        params = [_user_key(user) for user in self.wallets]
-        params += [symbol, PositionStatus.OPEN]
-        for position in Position.objects.raw(statement, params):
+        for position in sql.instances(Position, rows):
             self.wallets[position.user_id].positions[symbol] = position
 
     def wallet(self, user_id):
@@ -274,18 +290,20 @@ class Books:
         for model, objs in self.saved.items():
             for obj in objs.values():
                 (new if obj._state.adding else changed)[model].append(obj)
-        sql.insert(Order, new[Order])
-        sql.insert(Fill, self.fills, returning_ids=True)
-        sql.insert(LedgerEntry, self.entries, returning_ids=False)
-        # A position closed and another opened in the same symbol: the unique
-        # open position per symbol allows the new one only after the update.
-        sql.update(Position, changed[Position])
-        sql.insert(Position, new[Position])
-        sql.update(Order, changed[Order])
-        rows = [
-            row for wallet in self.wallets.values() for row in wallet.changed_rows()
-        ]
-        sql.update(Balance, rows, ["available", "locked"])
+        # Two round trips on PostgreSQL: the entries need the fills' keys.
+        with sql.pipeline():
+            sql.insert(Order, new[Order])
+            sql.insert(Fill, self.fills, returning_ids=True)
+            sql.insert(LedgerEntry, self.entries, returning_ids=False)
+            # A position closed and another opened in the same symbol: the unique
+            # open position per symbol allows the new one only after the update.
+            sql.update(Position, changed[Position])
+            sql.insert(Position, new[Position])
+            sql.update(Order, changed[Order])
+            rows = [
+                row for wallet in self.wallets.values() for row in wallet.changed_rows()
+            ]
+            sql.update(Balance, rows, ["available", "locked"])
         self.entries, self.fills = [], []
         self.saved = {Order: {}, Position: {}}
         for wallet in self.wallets.values():

@@ -7,12 +7,20 @@ write the same SQL the ORM would, from the models' own fields and conversions
 (so an :class:`~trading.amounts.AmountField` still refuses a 9th decimal), with
 the statement text built once per model.
 
+On PostgreSQL they bind parameters on the server, so psycopg converts them in C
+and the server keeps each statement prepared (parsed and planned once per
+connection), and several statements can share one round trip
+(:func:`pipeline`). Elsewhere they go through Django's cursor.
+
 Callers own the transaction; nothing here opens one.
 """
 
+import contextlib
 import logging
+import time
 from decimal import Decimal
 
+import psycopg
 from django.db import connection, models
 from django.utils import timezone
 
@@ -95,22 +103,115 @@ def _value(field, obj, stamp, adding):
     return _preparer(field)(value)
 
 
-def _array_types(fields):
-    """PostgreSQL array casts of ``fields`` (``bigint[]``, ``uuid[]``, ...)."""
-    return [f"{field.db_type(connection)}[]" for field in fields]
+def _on_postgresql():
+    return connection.vendor == "postgresql"
 
 
-def _columns_of(rows, width):
-    return [[row[index] for row in rows] for index in range(width)]
+def _server_cursor():
+    """A psycopg cursor that binds on the server, on Django's connection (which
+    binds on the client for the ORM's sake)."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def _logged(statement, count, started):
+    # Django's query log (DEBUG, CaptureQueriesContext) sees these statements
+    # too: one entry per call, which sends all its parameter rows at once.
+    if connection.queries_logged:
+        if count > 1:
+            statement = f"{statement} -- {count} parameter rows"
+        took = f"{time.monotonic() - started:.3f}"
+        connection.queries_log.append({"sql": statement, "time": took})
+
+
+@contextlib.contextmanager
+def pipeline():
+    """Statements run inside share one round trip to PostgreSQL (until a result
+    is read); elsewhere this does nothing."""
+    if not _on_postgresql():
+        yield
+        return
+    connection.ensure_connection()
+    with connection.connection.pipeline():
+        yield
+
+
+def execute_many(statement, rows, *, returning=False):
+    """Run ``statement`` once per parameter row, prepared, in one round trip;
+    with ``returning`` answers the rows each run returned."""
+    started = time.monotonic()
+    # Not closed here: inside a pipeline its results arrive at the next sync.
+    cursor = _server_cursor()
+    cursor.executemany(statement, rows, returning=returning)
+    found = []
+    if returning:
+        while True:
+            found += cursor.fetchall()
+            if not cursor.nextset():
+                break
+    _logged(statement, len(rows), started)
+    return found
+
+
+class Reading:
+    """A query sent now whose rows are read later (:meth:`rows`), so that the
+    queries sent inside one :func:`pipeline` share its round trip."""
+
+    def __init__(self, statement, params):
+        self.statement = statement
+        self.started = time.monotonic()
+        if _on_postgresql():
+            self.cursor = _server_cursor()
+            self.cursor.execute(statement, params, prepare=True)
+        else:
+            self.cursor = connection.cursor()
+            self.cursor.execute(statement, params)
+
+    def rows(self):
+        with self.cursor:
+            found = self.cursor.fetchall()
+        if _on_postgresql():
+            _logged(self.statement, 1, self.started)
+        return found
+
+
+def instances(model, rows):
+    """Model instances of ``rows`` read by ``SELECT {select_columns(model)}, ...``;
+    the columns after the model's are left off."""
+    fields = _fields(model, with_pk=True)
+    names = [field.attname for field in fields]
+    width = len(names)
+    convert = [
+        (index, converters)
+        for index, field in enumerate(fields)
+        if (converters := _converters(field))
+    ]
+    found = []
+    for row in rows:
+        values = list(row[:width])
+        for index, converters in convert:
+            for converter in converters:
+                values[index] = converter(values[index], None, connection)
+        found.append(model.from_db(connection.alias, names, values))
+    return found
+
+
+def _converters(field):
+    key = ("from_db", field)
+    found = _statements.get(key)
+    if found is None:
+        found = _statements[key] = connection.ops.get_db_converters(
+            field.get_col(field.model._meta.db_table)
+        ) + field.get_db_converters(connection)
+    return found
 
 
 def insert(model, objs, *, returning_ids=False):
     """INSERT ``objs``.
 
     With ``returning_ids`` the auto-incremented keys are read back and set on the
-    objects, in the order of the rows (keys grow in the order rows are written).
-    On PostgreSQL every row goes in one statement whatever their number (one
-    array per column, ``unnest``); elsewhere in multi-row statements.
+    objects. On PostgreSQL one prepared statement runs per row, all in one round
+    trip; elsewhere in multi-row statements.
     """
     if not objs:
         return
@@ -122,29 +223,24 @@ def insert(model, objs, *, returning_ids=False):
         [_value(field, obj, stamp, adding=True) for field in fields] for obj in objs
     ]
     names = ", ".join(_quote(field.column) for field in fields)
+    head = f"INSERT INTO {_quote(model._meta.db_table)} ({names}) VALUES "
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     tail = f" RETURNING {_quote(pk.column)}" if returning_ids else ""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{kind}" for kind in _array_types(fields))
-            cursor.execute(
-                f"INSERT INTO {_quote(model._meta.db_table)} ({names})"
-                f" SELECT * FROM unnest({arrays}){tail}",
-                _columns_of(rows, len(fields)),
-            )
-            found = cursor.fetchall() if returning_ids else []
-        else:
-            head = f"INSERT INTO {_quote(model._meta.db_table)} ({names}) VALUES "
-            row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            found = []
+    if _on_postgresql():
+        found = execute_many(head + row + tail, rows, returning=returning_ids)
+    else:
+        found = []
+        with connection.cursor() as cursor:
             for start in range(0, len(rows), ROWS_PER_INSERT):
                 chunk = rows[start : start + ROWS_PER_INSERT]
                 params = [value for values in chunk for value in values]
                 cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
                 if returning_ids:
                     found += cursor.fetchall()
+        # Keys grow in the order rows are written.
+        found.sort()
     if returning_ids:
-        ids = sorted(value for (value,) in found)
-        for obj, value in zip(objs, ids, strict=True):
+        for obj, (value,) in zip(objs, found, strict=True):
             setattr(obj, pk.attname, value)
     for obj in objs:
         obj._state.adding = False
@@ -171,26 +267,16 @@ def update(model, objs, names=None):
         for obj in objs
     ]
     table = _quote(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            aliases = [f"c{index}" for index in range(len(fields))] + ["k"]
-            arrays = ", ".join(f"%s::{kind}" for kind in _array_types([*fields, pk]))
-            sets = ", ".join(
-                f"{_quote(field.column)} = v.c{index}"
-                for index, field in enumerate(fields)
-            )
-            cursor.execute(
-                f"UPDATE {table} SET {sets} FROM unnest({arrays})"
-                f" AS v({', '.join(aliases)}) WHERE {table}.{_quote(pk.column)} = v.k",
-                _columns_of(rows, len(fields) + 1),
-            )
-        else:
-            sql = (
-                f"UPDATE {table} SET "
-                + ", ".join(f"{_quote(field.column)} = %s" for field in fields)
-                + f" WHERE {_quote(pk.column)} = %s"
-            )
-            cursor.executemany(sql, rows)
+    statement = (
+        f"UPDATE {table} SET "
+        + ", ".join(f"{_quote(field.column)} = %s" for field in fields)
+        + f" WHERE {_quote(pk.column)} = %s"
+    )
+    if _on_postgresql():
+        execute_many(statement, rows)
+    else:
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, rows)
 
 
 def select_columns(model, alias):
