@@ -30,8 +30,10 @@ def service_env(extra=None):
     env.setdefault("REDIS_URL", BENCH_REDIS_URL)
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789")
     env["DJANGO_SETTINGS_MODULE"] = "config.settings.base"
-    # Benchmarks measure the work of a route, not the limiter refusing it.
+    # Benchmarks measure the work of a route, not the limiter refusing it, nor a
+    # gunicorn worker restarting after its quota of requests.
     env["RATE_LIMIT_ENABLED"] = "false"
+    env["WEB_MAX_REQUESTS"] = "0"
     env.update(extra or {})
     return env
 

@@ -11,8 +11,10 @@ workers = int(os.environ.get("WEB_WORKERS", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
 keepalive = 5
-max_requests = 10000
-max_requests_jitter = 1000
+# Recycling workers bounds what a slow leak can take; 0 turns it off (benchmarks:
+# a restart in the middle of a run measures Django starting, not the route).
+max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "10000"))
+max_requests_jitter = max_requests // 10
 
 
 def post_worker_init(worker):

@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from core.renderers import dumps
-from realtime import events, protocol
+from realtime import events, protocol, wire
 from realtime.auth import user_for_token
 from realtime.hub import hub_for
 from realtime.subscriptions import known_symbols
@@ -67,6 +67,8 @@ class FeedConsumer(AsyncWebsocketConsumer):
             settings.REALTIME_EVENTS_PER_SECOND, settings.REALTIME_EVENT_BURST
         )
         self.closing = False
+        # Under daphne the hub writes feed events to this connection directly.
+        self.direct = wire.direct_channel(self.base_send)
 
     def origin_allowed(self):
         """Browsers send an Origin: it must be one the API allows by CORS. Clients
@@ -185,11 +187,39 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if message["event"] == events.SESSION_ENDED:
             await self.session_ended()
             return
+        await self.send(text_data=self._frame_of(message, frames))
+
+    def prepared(self, message, frames):
+        """``message`` framed for this connection's direct channel, for the hub to
+        write with ``write_prepared``; None when it takes the awaited ``deliver``.
+
+        A message is framed once per framing, whatever the number of clients.
+        """
+        direct = self.direct
+        if (
+            direct is None
+            or self.user is None
+            or self.closing
+            or message["event"] == events.SESSION_ENDED
+        ):
+            return None
+        key = (type(self), "wire")
+        prepared = frames.get(key)
+        if prepared is None:
+            prepared = frames[key] = direct.prepare(self._frame_of(message, frames))
+        return prepared
+
+    def write_prepared(self, prepared):
+        """Write frames from ``prepared()``, in order, without awaiting."""
+        if not self.closing:
+            self.direct.send(prepared)
+
+    def _frame_of(self, message, frames):
         framing = type(self)
         frame = frames.get(framing)
         if frame is None:
             frame = frames[framing] = self.frame(message["event"], message["json"])
-        await self.send(text_data=frame)
+        return frame
 
 
 class SocketIOConsumer(FeedConsumer):

@@ -48,16 +48,18 @@ class MarketPublisher:
         return self._symbols
 
     def snapshot(self):
-        """What to publish this tick, as (group, event, data) triples."""
+        """What to publish this tick, as (group, event, data) triples, prices
+        first."""
+        return self.prices() + self.details()
+
+    def prices(self):
+        """The price of each symbol."""
         out = []
-        with_book = self.ticks % self.book_every == 0
-        self.ticks += 1
         for symbol in self.symbols():
-            group = events.symbol_group(symbol)
             price = self.source.price(symbol)
             out.append(
                 (
-                    group,
+                    events.symbol_group(symbol),
                     events.PRICE_UPDATE,
                     {
                         "symbol": symbol,
@@ -66,6 +68,16 @@ class MarketPublisher:
                     },
                 )
             )
+        return out
+
+    def details(self):
+        """The trades printed since the last tick and, every ``book_every``
+        ticks, the top of each order book."""
+        out = []
+        with_book = self.ticks % self.book_every == 0
+        self.ticks += 1
+        for symbol in self.symbols():
+            group = events.symbol_group(symbol)
             seen = self.last_trade_id.get(symbol)
             trades = self.source.trades(symbol, limit=50)
             fresh = [t for t in trades if seen is None or t.id > seen]
@@ -103,12 +115,16 @@ class MarketPublisher:
         return out
 
     async def tick(self):
-        messages = await sync_to_async(self.snapshot, thread_sensitive=False)()
-        # Prices first: they are what clients watch for, and the fresher the better.
-        messages.sort(key=lambda m: m[1] != events.PRICE_UPDATE)
-        for group, event, data in messages:
+        # Prices go out before the trades and order books are even read: they are
+        # what clients watch for, and the fresher the better (reading the rest
+        # took 5-20 ms, all of it in the prices' delay).
+        prices = await sync_to_async(self.prices, thread_sensitive=False)()
+        for group, event, data in prices:
             await events.apublish(group, event, data)
-        return len(messages)
+        details = await sync_to_async(self.details, thread_sensitive=False)()
+        for group, event, data in details:
+            await events.apublish(group, event, data)
+        return len(prices) + len(details)
 
     async def run(self, interval=None, stop=None):
         interval = interval or settings.REALTIME_PRICE_INTERVAL_S

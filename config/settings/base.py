@@ -131,6 +131,13 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    # Statements that core.db binds on the server are prepared once a connection
+    # has run them this many times. Django turns this off for the sake of
+    # transaction-mode poolers (PgBouncer); 0 turns it off here too.
+    _prepare = env_int("DB_PREPARE_THRESHOLD", 2)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        _prepare or None
+    )
 else:
     DATABASES = {
         "default": {

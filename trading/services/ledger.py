@@ -18,6 +18,7 @@ import uuid
 
 from django.db import transaction
 
+from core import db
 from trading.amounts import ZERO
 from trading.choices import PositionStatus
 from trading.models import Account, Balance, Fill, LedgerEntry, Order, Position
@@ -44,7 +45,7 @@ def _lock_statement(users, assets):
     found = _lock_sql.get(key)
     if found is None:
         found = (
-            f"SELECT {sql.select_columns(Balance, 'b')}, a.user_id AS owner_id"
+            f"SELECT {db.select_columns(Balance, 'b')}, a.user_id AS owner_id"
             " FROM trading_balance b"
             " INNER JOIN trading_account a ON a.id = b.account_id"
             f" WHERE a.user_id IN ({sql.placeholders(range(users))})"
@@ -63,17 +64,17 @@ def _user_key(user_id):
 
 def _lock_reading(users, names):
     statement = _lock_statement(len(users), len(names))
-    return sql.Reading(statement, [_user_key(user) for user in users] + names)
+    return db.Reading(statement, [_user_key(user) for user in users] + names)
 
 
 def _positions_reading(users, symbol):
     statement = (
-        f"SELECT {sql.select_columns(Position, 'p')} FROM trading_position p"
+        f"SELECT {db.select_columns(Position, 'p')} FROM trading_position p"
         f" WHERE p.user_id IN ({sql.placeholders(users)})"
         " AND p.symbol = %s AND p.status = %s"
     )
     params = [_user_key(user) for user in users] + [symbol, PositionStatus.OPEN]
-    return sql.Reading(statement, params)
+    return db.Reading(statement, params)
 
 
 class MissingBalances(Exception):
@@ -227,7 +228,7 @@ class Books:
         names = sorted(set(assets))
         # The lock and the positions travel in one round trip: the positions'
         # users are the ones whose rows the lock reads.
-        with sql.pipeline():
+        with db.pipeline():
             locking = _lock_reading(users, names)
             positions = _positions_reading(users, symbol) if symbol else None
         if books._take_locked(locking.rows()) < len(users) * len(names):
@@ -245,7 +246,7 @@ class Books:
 
     def _take_locked(self, rows):
         count = 0
-        for row, balance in zip(rows, sql.instances(Balance, rows), strict=True):
+        for row, balance in zip(rows, db.instances(Balance, rows), strict=True):
             # The owner, after the balance's columns, skipped the backend's
             # conversions.
             owner = row[-1]
@@ -270,7 +271,7 @@ class Books:
     def _take_positions(self, symbol, rows):
         for wallet in self.wallets.values():
             wallet.positions.setdefault(symbol, None)
-        for position in sql.instances(Position, rows):
+        for position in db.instances(Position, rows):
             self.wallets[position.user_id].positions[symbol] = position
 
     def wallet(self, user_id):
@@ -291,7 +292,7 @@ class Books:
             for obj in objs.values():
                 (new if obj._state.adding else changed)[model].append(obj)
         # Two round trips on PostgreSQL: the entries need the fills' keys.
-        with sql.pipeline():
+        with db.pipeline():
             sql.insert(Order, new[Order])
             sql.insert(Fill, self.fills, returning_ids=True)
             sql.insert(LedgerEntry, self.entries, returning_ids=False)

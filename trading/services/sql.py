@@ -7,30 +7,22 @@ write the same SQL the ORM would, from the models' own fields and conversions
 (so an :class:`~trading.amounts.AmountField` still refuses a 9th decimal), with
 the statement text built once per model.
 
-On PostgreSQL they bind parameters on the server, so psycopg converts them in C
-and the server keeps each statement prepared (parsed and planned once per
-connection), and several statements can share one round trip
-(:func:`pipeline`). Elsewhere they go through Django's cursor.
+They run through :mod:`core.db`: on PostgreSQL bound on the server and
+prepared, and several statements can share one round trip (:func:`core.db.pipeline`).
 
 Callers own the transaction; nothing here opens one.
 """
 
-import contextlib
 import logging
-import time
 from decimal import Decimal
 
-import psycopg
 from django.db import connection, models
 from django.utils import timezone
 
+from core.db import execute_many, on_postgresql
 from trading.amounts import PLACES, AmountField
 
 logger = logging.getLogger(__name__)
-
-# Rows per multi-row INSERT ... RETURNING: the driver's parsing of the statement
-# text grows faster than its length.
-ROWS_PER_INSERT = 50
 
 _statements = {}
 
@@ -103,130 +95,42 @@ def _value(field, obj, stamp, adding):
     return _preparer(field)(value)
 
 
-def _on_postgresql():
-    return connection.vendor == "postgresql"
+# Rows per multi-row INSERT ... RETURNING off PostgreSQL: the driver's parsing of
+# the statement text grows faster than its length.
+ROWS_PER_INSERT = 50
 
 
-def _server_cursor():
-    """A psycopg cursor that binds on the server, on Django's connection (which
-    binds on the client for the ORM's sake)."""
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
-
-
-def _logged(statement, count, started):
-    # Django's query log (DEBUG, CaptureQueriesContext) sees these statements
-    # too: one entry per call, which sends all its parameter rows at once.
-    if connection.queries_logged:
-        if count > 1:
-            statement = f"{statement} -- {count} parameter rows"
-        took = f"{time.monotonic() - started:.3f}"
-        connection.queries_log.append({"sql": statement, "time": took})
-
-
-@contextlib.contextmanager
-def pipeline():
-    """Statements run inside share one round trip to PostgreSQL (until a result
-    is read); elsewhere this does nothing."""
-    if not _on_postgresql():
-        yield
-        return
-    connection.ensure_connection()
-    with connection.connection.pipeline():
-        yield
-
-
-def execute_many(statement, rows, *, returning=False):
-    """Run ``statement`` once per parameter row, prepared, in one round trip;
-    with ``returning`` answers the rows each run returned."""
-    started = time.monotonic()
-    # Not closed here: inside a pipeline its results arrive at the next sync.
-    cursor = _server_cursor()
-    cursor.executemany(statement, rows, returning=returning)
-    found = []
-    if returning:
-        while True:
-            found += cursor.fetchall()
-            if not cursor.nextset():
-                break
-    _logged(statement, len(rows), started)
-    return found
-
-
-class Reading:
-    """A query sent now whose rows are read later (:meth:`rows`), so that the
-    queries sent inside one :func:`pipeline` share its round trip."""
-
-    def __init__(self, statement, params):
-        self.statement = statement
-        self.started = time.monotonic()
-        if _on_postgresql():
-            self.cursor = _server_cursor()
-            self.cursor.execute(statement, params, prepare=True)
-        else:
-            self.cursor = connection.cursor()
-            self.cursor.execute(statement, params)
-
-    def rows(self):
-        with self.cursor:
-            found = self.cursor.fetchall()
-        if _on_postgresql():
-            _logged(self.statement, 1, self.started)
-        return found
-
-
-def instances(model, rows):
-    """Model instances of ``rows`` read by ``SELECT {select_columns(model)}, ...``;
-    the columns after the model's are left off."""
-    fields = _fields(model, with_pk=True)
-    names = [field.attname for field in fields]
-    width = len(names)
-    convert = [
-        (index, converters)
-        for index, field in enumerate(fields)
-        if (converters := _converters(field))
-    ]
-    found = []
-    for row in rows:
-        values = list(row[:width])
-        for index, converters in convert:
-            for converter in converters:
-                values[index] = converter(values[index], None, connection)
-        found.append(model.from_db(connection.alias, names, values))
-    return found
-
-
-def _converters(field):
-    key = ("from_db", field)
+def _insert_parts(model, fields, returning_ids):
+    """``INSERT INTO t (...) VALUES``, one row's ``(%s, ...)`` and the tail."""
+    key = ("insert", model, returning_ids)
     found = _statements.get(key)
     if found is None:
-        found = _statements[key] = connection.ops.get_db_converters(
-            field.get_col(field.model._meta.db_table)
-        ) + field.get_db_converters(connection)
+        names = ", ".join(_quote(field.column) for field in fields)
+        found = _statements[key] = (
+            f"INSERT INTO {_quote(model._meta.db_table)} ({names}) VALUES ",
+            f"({placeholders(fields)})",
+            f" RETURNING {_quote(model._meta.pk.column)}" if returning_ids else "",
+        )
     return found
 
 
 def insert(model, objs, *, returning_ids=False):
-    """INSERT ``objs``.
+    """INSERT ``objs``: on PostgreSQL one prepared statement per row, all in one
+    round trip; elsewhere in multi-row statements.
 
     With ``returning_ids`` the auto-incremented keys are read back and set on the
-    objects. On PostgreSQL one prepared statement runs per row, all in one round
-    trip; elsewhere in multi-row statements.
+    objects.
     """
     if not objs:
         return
     stamp = timezone.now()
     # An auto-incremented key is the database's to give; a UUID key is ours.
     fields = _fields(model, with_pk=model._meta.auto_field is None)
-    pk = model._meta.pk
     rows = [
         [_value(field, obj, stamp, adding=True) for field in fields] for obj in objs
     ]
-    names = ", ".join(_quote(field.column) for field in fields)
-    head = f"INSERT INTO {_quote(model._meta.db_table)} ({names}) VALUES "
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    tail = f" RETURNING {_quote(pk.column)}" if returning_ids else ""
-    if _on_postgresql():
+    head, row, tail = _insert_parts(model, fields, returning_ids)
+    if on_postgresql():
         found = execute_many(head + row + tail, rows, returning=returning_ids)
     else:
         found = []
@@ -240,25 +144,33 @@ def insert(model, objs, *, returning_ids=False):
         # Keys grow in the order rows are written.
         found.sort()
     if returning_ids:
+        attname = model._meta.pk.attname
         for obj, (value,) in zip(objs, found, strict=True):
-            setattr(obj, pk.attname, value)
+            setattr(obj, attname, value)
     for obj in objs:
         obj._state.adding = False
 
 
 def update(model, objs, names=None):
     """UPDATE each of ``objs`` by primary key: the fields ``names`` (every field
-    by default), plus any ``auto_now`` field; one statement for all rows."""
+    by default), plus any ``auto_now`` field; one round trip for all rows."""
     if not objs:
         return
     key = ("update", model, tuple(names) if names else None)
-    fields = _statements.get(key)
-    if fields is None:
-        fields = _statements[key] = [
+    found = _statements.get(key)
+    if found is None:
+        fields = [
             field
             for field in _fields(model, with_pk=False)
             if names is None or field.name in names or getattr(field, "auto_now", False)
         ]
+        statement = (
+            f"UPDATE {_quote(model._meta.db_table)} SET "
+            + ", ".join(f"{_quote(field.column)} = %s" for field in fields)
+            + f" WHERE {_quote(model._meta.pk.column)} = %s"
+        )
+        found = _statements[key] = (fields, statement)
+    fields, statement = found
     stamp = timezone.now()
     pk = model._meta.pk
     rows = [
@@ -266,24 +178,7 @@ def update(model, objs, names=None):
         + [pk.get_db_prep_value(obj.pk, connection)]
         for obj in objs
     ]
-    table = _quote(model._meta.db_table)
-    statement = (
-        f"UPDATE {table} SET "
-        + ", ".join(f"{_quote(field.column)} = %s" for field in fields)
-        + f" WHERE {_quote(pk.column)} = %s"
-    )
-    if _on_postgresql():
-        execute_many(statement, rows)
-    else:
-        with connection.cursor() as cursor:
-            cursor.executemany(statement, rows)
-
-
-def select_columns(model, alias):
-    """``alias.col1, alias.col2, ...`` of every concrete field of ``model``."""
-    return ", ".join(
-        f"{alias}.{_quote(field.column)}" for field in _fields(model, with_pk=True)
-    )
+    execute_many(statement, rows)
 
 
 def for_update(of=None):
