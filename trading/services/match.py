@@ -97,17 +97,32 @@ class Span:
         ``falls`` to them, else at or below a high; ``since`` names what the
         order must have existed by (``created`` or ``triggered``)."""
         compare = "gte" if falls else "lte"
+        levels = [
+            (opened_at, low if falls else high) for opened_at, low, high in self.steps
+        ]
+        # A step whose level the next step repeats adds nothing: an order that
+        # existed by the earlier step existed by the later one too.
+        kept = [
+            step
+            for index, step in enumerate(levels)
+            if index + 1 == len(levels) or levels[index + 1][1] != step[1]
+        ]
         found = Q(**{f"{column}__{compare}": self.price})
-        for opened_at, low, high in self.steps:
+        for opened_at, level in kept:
             existed = (
                 Q(created_at__lte=opened_at, triggered_at__isnull=True)
                 if since == "created"
                 else Q(triggered_at__lte=opened_at)
                 | Q(created_at__lte=opened_at, triggered_at__isnull=True)
             )
-            level = low if falls else high
             found |= existed & Q(**{f"{column}__{compare}": level})
-        return found
+        if not kept:
+            return found
+        # The farthest level bounds every branch: a plain comparison that
+        # discards most orders before the branches are weighed.
+        levels = [level for _, level in kept] + [self.price]
+        bound = min(levels) if falls else max(levels)
+        return Q(**{f"{column}__{compare}": bound}) & found
 
 
 def _stops_reached(span):
@@ -221,11 +236,15 @@ def match_symbol(spec, price, now, result=None, *, span=None, book=None):
 
     reached = _stops_reached(span)
     stops = active.filter(reached, type__in=STOP_TYPES)
-    for done in _claim_in_chunks(stops, reached, spec, now, _Trigger(book)):
+    # What the market reached depends on fields an order never changes, but for
+    # when a stop triggered, which happens once: under the lock, an untriggered
+    # stop or any active order still qualifies.
+    untriggered = Q(triggered_at__isnull=True)
+    for done in _claim_in_chunks(stops, untriggered, spec, now, _Trigger(book)):
         result.triggered.extend(done)
 
-    crossed = _resting_crossed(span)
-    for done in _claim_in_chunks(active.filter(crossed), crossed, spec, now, _fill):
+    crossed = active.filter(_resting_crossed(span))
+    for done in _claim_in_chunks(crossed, Q(), spec, now, _fill):
         result.filled.extend(done)
     return result
 
@@ -241,8 +260,9 @@ class _Given:
 
 
 def _claim_in_chunks(candidates, condition, spec, now, handler):
-    """Run ``handler`` on the ``candidates`` (a queryset), claimed a chunk of
-    accounts at a time; yields the ids each chunk acted on."""
+    """Run ``handler`` on the ``candidates`` (a queryset) that still meet
+    ``condition`` once locked, claimed a chunk of accounts at a time; yields the
+    ids each chunk acted on."""
     by_user = {}
     rows = candidates.order_by("created_at", "pk").values_list("pk", "user_id")
     for order_id, user_id in rows:
