@@ -8,7 +8,9 @@ import sys
 import time
 
 CONCURRENCY = 32
-SECONDS = 5
+# Routes run in turns (bench.http.load_rounds): ROUNDS x SECONDS each.
+ROUNDS = 4
+SECONDS = 2
 RESTING = 10_000
 CROSSED = 100
 BENCH_EMAIL = "bench-trading@bench.local"
@@ -57,29 +59,27 @@ def _funded_tokens(count):
 
 
 def _http_rows():
-    from bench.http import load, serve_api
+    from bench.http import load_rounds, serve_api
 
     body = '{"symbol":"BTCUSDT","side":"BUY","type":"MARKET","quantity":0.001}'
     json = {"Content-Type": "application/json"}
     with serve_api(workers=2) as base:
         tokens = _funded_tokens(CONCURRENCY)
-        ping = load(base + "/api/ping", concurrency=CONCURRENCY, seconds=SECONDS)
-        users = load(
-            base + "/api/trading/orders",
-            concurrency=CONCURRENCY,
+        orders = {"url": base + "/api/trading/orders", "method": "POST", "body": body}
+        found = load_rounds(
+            {
+                "ping": {"url": base + "/api/ping"},
+                "users": {
+                    **orders,
+                    "headers": [{"Authorization": token, **json} for token in tokens],
+                },
+                "one": {**orders, "headers": {"Authorization": tokens[0], **json}},
+            },
+            rounds=ROUNDS,
             seconds=SECONDS,
-            method="POST",
-            body=body,
-            headers=[{"Authorization": token, **json} for token in tokens],
-        )
-        one = load(
-            base + "/api/trading/orders",
             concurrency=CONCURRENCY,
-            seconds=SECONDS,
-            method="POST",
-            body=body,
-            headers={"Authorization": tokens[0], **json},
         )
+    ping, users, one = found["ping"], found["users"], found["one"]
     rows = [{"name": "ping throughput", "value": ping["rps"], "unit": "req/s"}]
     for label, figures, note in (
         ("32 users", users, "32 connections, each its own user"),

@@ -278,6 +278,10 @@ def load(
     latencies, errors, elapsed = asyncio.run(
         _load(url, concurrency, seconds, headers, method, body)
     )
+    return _figures(latencies, errors, elapsed)
+
+
+def _figures(latencies, errors, elapsed):
     return {
         "rps": len(latencies) / elapsed,
         "p50_ms": percentile(latencies, 0.50) * 1000,
@@ -285,3 +289,31 @@ def load(
         "requests": len(latencies),
         "errors": len(errors),
     }
+
+
+def load_rounds(loads, *, rounds=4, seconds=2.0, concurrency=32, warmup=1.0):
+    """Drive several URLs in turns: ``rounds`` rounds, each running every load of
+    ``loads`` (``{name: {"url", "method", "body", "headers"}}``) for ``seconds``.
+
+    This machine's speed drifts by as much as twice within minutes; measured in
+    turns, every route sees the same drift, so their ratios hold. Answers
+    ``{name: figures}`` as :func:`load` does, over all rounds.
+    """
+    collected = {name: ([], [], 0.0) for name in loads}
+    for round_index in range(rounds):
+        for name, spec in loads.items():
+            args = (
+                spec["url"],
+                concurrency,
+                spec.get("headers"),
+                spec.get("method", "GET"),
+                spec.get("body"),
+            )
+            if round_index == 0 and warmup:
+                asyncio.run(_load(args[0], args[1], warmup, *args[2:]))
+            latencies, errors, elapsed = asyncio.run(
+                _load(args[0], args[1], seconds, *args[2:])
+            )
+            done, failed, total = collected[name]
+            collected[name] = (done + latencies, failed + errors, total + elapsed)
+    return {name: _figures(*found) for name, found in collected.items()}

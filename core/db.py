@@ -16,30 +16,36 @@ import contextlib
 import logging
 import time
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 logger = logging.getLogger(__name__)
 
-_converters_of = {}
+_plans = {}
 
 
 def on_postgresql():
     return connection.vendor == "postgresql"
 
 
-def _server_cursor():
+def _wrapper():
+    # ``django.db.connection`` looks the thread's connection up on every
+    # attribute; these helpers look it up once per call.
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _server_cursor(wrapper):
     import psycopg
 
-    connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
+    wrapper.ensure_connection()
+    return psycopg.Cursor(wrapper.connection)
 
 
-def _logged(statement, count, started):
-    if connection.queries_logged:
+def _logged(wrapper, statement, count, started):
+    if wrapper.queries_logged:
         if count > 1:
             statement = f"{statement} -- {count} parameter rows"
         took = f"{time.monotonic() - started:.3f}"
-        connection.queries_log.append({"sql": statement, "time": took})
+        wrapper.queries_log.append({"sql": statement, "time": took})
 
 
 @contextlib.contextmanager
@@ -58,19 +64,20 @@ def execute_many(statement, rows, *, returning=False):
     """Run ``statement`` once per parameter row, in one round trip; with
     ``returning`` answers the rows each run returned, in the order of ``rows``."""
     started = time.monotonic()
+    wrapper = _wrapper()
     found = []
-    if on_postgresql():
+    if wrapper.vendor == "postgresql":
         # Not closed here: inside a pipeline its results arrive at the next sync.
-        cursor = _server_cursor()
+        cursor = _server_cursor(wrapper)
         cursor.executemany(statement, rows, returning=returning)
         if returning:
             while True:
                 found += cursor.fetchall()
                 if not cursor.nextset():
                     break
-        _logged(statement, len(rows), started)
+        _logged(wrapper, statement, len(rows), started)
         return found
-    with connection.cursor() as cursor:
+    with wrapper.cursor() as cursor:
         if not returning:
             cursor.executemany(statement, rows)
         for params in rows if returning else ():
@@ -86,18 +93,20 @@ class Reading:
     def __init__(self, statement, params):
         self.statement = statement
         self.started = time.monotonic()
-        if on_postgresql():
-            self.cursor = _server_cursor()
+        self.wrapper = _wrapper()
+        self.native = self.wrapper.vendor == "postgresql"
+        if self.native:
+            self.cursor = _server_cursor(self.wrapper)
             self.cursor.execute(statement, params, prepare=True)
         else:
-            self.cursor = connection.cursor()
+            self.cursor = self.wrapper.cursor()
             self.cursor.execute(statement, params)
 
     def rows(self):
         with self.cursor:
             found = self.cursor.fetchall()
-        if on_postgresql():
-            _logged(self.statement, 1, self.started)
+        if self.native:
+            _logged(self.wrapper, self.statement, 1, self.started)
         return found
 
 
@@ -113,29 +122,31 @@ def select_columns(model, alias):
 def instances(model, rows):
     """Instances of ``model`` from ``rows`` read by ``SELECT {select_columns}``,
     with the backend's conversions; columns after the model's are left off."""
-    fields = model._meta.concrete_fields
-    names = [field.attname for field in fields]
+    wrapper = _wrapper()
+    names, convert = _reading_plan(model, wrapper)
     width = len(names)
-    convert = [
-        (index, converters)
-        for index, field in enumerate(fields)
-        if (converters := _converters(field))
-    ]
     found = []
     for row in rows:
         values = list(row[:width])
         for index, converters in convert:
             for converter in converters:
-                values[index] = converter(values[index], None, connection)
-        found.append(model.from_db(connection.alias, names, values))
+                values[index] = converter(values[index], None, wrapper)
+        found.append(model.from_db(wrapper.alias, names, values))
     return found
 
 
-def _converters(field):
-    found = _converters_of.get((connection.vendor, field))
+def _reading_plan(model, wrapper):
+    """The field names of ``model`` and the converters of those that have any."""
+    key = (model, wrapper.vendor)
+    found = _plans.get(key)
     if found is None:
-        found = connection.ops.get_db_converters(
-            field.get_col(field.model._meta.db_table)
-        ) + field.get_db_converters(connection)
-        _converters_of[(connection.vendor, field)] = found
+        fields = model._meta.concrete_fields
+        convert = []
+        for index, field in enumerate(fields):
+            converters = wrapper.ops.get_db_converters(
+                field.get_col(model._meta.db_table)
+            ) + field.get_db_converters(wrapper)
+            if converters:
+                convert.append((index, converters))
+        found = _plans[key] = ([field.attname for field in fields], convert)
     return found

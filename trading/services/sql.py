@@ -14,6 +14,8 @@ Callers own the transaction; nothing here opens one.
 """
 
 import logging
+import uuid
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, models
@@ -62,37 +64,74 @@ def _as_is(value):
 def _preparer(field):
     """How a value of ``field`` becomes a query parameter: the field's own
     conversion, short-cut for the kinds that need none (or only ours)."""
-    found = _statements.get(("prep", field))
-    if found is None:
-        if isinstance(field, AmountField):
-            found = _to_units
-        elif isinstance(
-            field, models.CharField | models.BooleanField | models.BigAutoField
-        ) or (type(field) is models.BigIntegerField):
-            found = _as_is
-        else:
+    native = on_postgresql()
+    key = ("prep", field, native)
+    found = _statements.get(key)
+    if found is not None:
+        return found
+    target = field.target_field if field.is_relation else field
+    if isinstance(target, AmountField):
+        found = _to_units
+    elif isinstance(
+        target, models.CharField | models.BooleanField | models.BigAutoField
+    ) or (type(target) is models.BigIntegerField):
+        found = _as_is
+    elif native and isinstance(target, models.UUIDField | models.DateTimeField):
+        # PostgreSQL takes a UUID or an aware datetime as it is; anything else
+        # goes through the field's conversion.
+        kind = uuid.UUID if isinstance(target, models.UUIDField) else datetime
 
-            def found(value, field=field):
-                return field.get_db_prep_save(value, connection)
+        def found(value, field=field, kind=kind):
+            if value is None or (
+                type(value) is kind and (kind is uuid.UUID or value.tzinfo)
+            ):
+                return value
+            return field.get_db_prep_save(value, connection)
 
-        _statements[("prep", field)] = found
+    else:
+
+        def found(value, field=field):
+            return field.get_db_prep_save(value, connection)
+
+    _statements[key] = found
     return found
 
 
-def _value(field, obj, stamp, adding):
-    """``field`` of ``obj`` as the database takes it (the ORM's conversions)."""
-    if field.is_relation and field.is_cached(obj):
-        # An instance assigned before it had a primary key (a fill, a new
-        # position): take its key now that it has one.
-        related = field.get_cached_value(obj)
-        setattr(obj, field.attname, None if related is None else related.pk)
-    value = getattr(obj, field.attname)
-    if getattr(field, "auto_now", False) or (
-        adding and getattr(field, "auto_now_add", False) and value is None
-    ):
-        value = stamp
-        setattr(obj, field.attname, value)
-    return _preparer(field)(value)
+def _row_maker(name, fields, adding):
+    """A function of ``(obj, stamp)`` answering ``fields`` of ``obj`` as the
+    database takes them: the ORM's conversions, worked out once per ``name``
+    (which stands for the model and its list of fields)."""
+    key = ("row", name, adding, on_postgresql())
+    found = _statements.get(key)
+    if found is not None:
+        return found
+    columns = []
+    for field in fields:
+        if getattr(field, "auto_now", False):
+            stamping = "always"
+        elif adding and getattr(field, "auto_now_add", False):
+            stamping = "unset"
+        else:
+            stamping = None
+        columns.append((field, field.attname, _preparer(field), stamping))
+
+    def found(obj, stamp):
+        values = []
+        for field, attname, prepare, stamping in columns:
+            if field.is_relation and field.is_cached(obj):
+                # An instance assigned before it had a primary key (a fill, a
+                # new position): take its key now that it has one.
+                related = field.get_cached_value(obj)
+                setattr(obj, attname, None if related is None else related.pk)
+            value = getattr(obj, attname)
+            if stamping == "always" or (stamping == "unset" and value is None):
+                value = stamp
+                setattr(obj, attname, value)
+            values.append(prepare(value))
+        return values
+
+    _statements[key] = found
+    return found
 
 
 # Rows per multi-row INSERT ... RETURNING off PostgreSQL: the driver's parsing of
@@ -126,9 +165,8 @@ def insert(model, objs, *, returning_ids=False):
     stamp = timezone.now()
     # An auto-incremented key is the database's to give; a UUID key is ours.
     fields = _fields(model, with_pk=model._meta.auto_field is None)
-    rows = [
-        [_value(field, obj, stamp, adding=True) for field in fields] for obj in objs
-    ]
+    make = _row_maker((model, "insert"), fields, adding=True)
+    rows = [make(obj, stamp) for obj in objs]
     head, row, tail = _insert_parts(model, fields, returning_ids)
     if on_postgresql():
         found = execute_many(head + row + tail, rows, returning=returning_ids)
@@ -172,12 +210,8 @@ def update(model, objs, names=None):
         found = _statements[key] = (fields, statement)
     fields, statement = found
     stamp = timezone.now()
-    pk = model._meta.pk
-    rows = [
-        [_value(field, obj, stamp, adding=False) for field in fields]
-        + [pk.get_db_prep_value(obj.pk, connection)]
-        for obj in objs
-    ]
+    make = _row_maker(key, [*fields, model._meta.pk], adding=False)
+    rows = [make(obj, stamp) for obj in objs]
     execute_many(statement, rows)
 
 
