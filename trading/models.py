@@ -162,8 +162,13 @@ class Balance(models.Model):
 
 class Order(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Indexed by (user, status, created_at) below: a second index of the user
+    # alone would cost every order an index write for nothing.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="orders",
+        db_index=False,
     )
     symbol = models.CharField(max_length=20)
     side = models.CharField(max_length=4, choices=Side.choices)
@@ -281,8 +286,9 @@ class Fill(models.Model):
 class LedgerEntry(models.Model):
     """One change of one balance; the balance is the sum of its entries."""
 
+    # Indexed by (account, asset) below.
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="entries"
+        Account, on_delete=models.CASCADE, related_name="entries", db_index=False
     )
     asset = models.CharField(max_length=10)
     kind = models.CharField(max_length=10, choices=EntryKind.choices)
