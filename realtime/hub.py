@@ -99,8 +99,8 @@ class Hub:
         # A client too slow to read never stalls the others: writes do not wait on
         # it, and its pong queues behind its unread frames, so the heartbeat drops
         # it within pingInterval + pingTimeout.
-        # TODO: bound each client's unsent bytes too; ASGI does not expose the
-        # server's write buffer, so that needs a server-specific hook.
+        # TODO: bound each client's unsent bytes too; only realtime.wire sees the
+        # server's write buffer (ASGI does not), and nothing drops a client over it.
         queued = {}  # client -> frames for its direct channel (realtime.wire)
         for message in messages:
             frames = {}
