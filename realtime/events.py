@@ -60,11 +60,40 @@ def message(group, event, data):
     return {"type": "feed.event", "group": group, "event": event, "json": dumps(data)}
 
 
+def batch(group, messages):
+    """One channel-layer message carrying ``[(event, data), ...]`` to ``group``:
+    a trade's order, balance and notification events cost one publish, not one
+    each. :func:`unpack` answers its events as single messages again."""
+    if len(messages) == 1:
+        return message(group, *messages[0])
+    return {
+        "type": "feed.batch",
+        "group": group,
+        "events": [[event, dumps(data)] for event, data in messages],
+    }
+
+
+def unpack(received):
+    """The single-event messages (as :func:`message` makes them) of a message
+    read from the layer, which may be a :func:`batch`."""
+    if "events" not in received:
+        return [received]
+    group = received["group"]
+    return [
+        {"type": "feed.event", "group": group, "event": event, "json": text}
+        for event, text in received["events"]
+    ]
+
+
 async def apublish(group, event, data):
+    await apublish_many(group, [(event, data)])
+
+
+async def apublish_many(group, messages):
     layer = get_channel_layer()
     if layer is None:
         return
-    await layer.group_send(group, message(group, event, data))
+    await layer.group_send(group, batch(group, messages))
 
 
 _server_loop = None
@@ -118,21 +147,26 @@ def run_on_feed_loop(coroutine, timeout=5):
 
 async def _pump(queue):
     while True:
-        group, event, data = await queue.get()
+        group, messages = await queue.get()
         try:
-            await apublish(group, event, data)
+            await apublish_many(group, messages)
         except Exception:
-            logger.warning("Could not publish %s to %s", event, group, exc_info=True)
+            logger.warning(
+                "Could not publish %s to %s",
+                [event for event, _ in messages],
+                group,
+                exc_info=True,
+            )
 
 
-def _enqueue(loop, items):
-    """On ``loop``: queue messages for its pump, which sends them in order."""
+def _enqueue(loop, item):
+    """On ``loop``: queue a group's messages for its pump, which sends them in
+    order."""
     queue = _pumps.get(loop)
     if queue is None:
         queue = _pumps[loop] = asyncio.Queue()
         loop.create_task(_pump(queue))
-    for item in items:
-        queue.put_nowait(item)
+    queue.put_nowait(item)
 
 
 _pumps = weakref.WeakKeyDictionary()
@@ -143,13 +177,15 @@ def publish_many(group, messages):
 
     Never raises into the caller: a feed that is down must not fail a trade.
     """
-    items = [(group, event, data) for event, data in messages]
+    messages = list(messages)
+    if not messages:
+        return
     try:
         loop = feed_loop()
-        loop.call_soon_threadsafe(_enqueue, loop, items)
+        loop.call_soon_threadsafe(_enqueue, loop, (group, messages))
     except Exception:
         logger.warning(
-            "Could not hand %d events to the feed", len(items), exc_info=True
+            "Could not hand %d events to the feed", len(messages), exc_info=True
         )
 
 

@@ -14,6 +14,8 @@ import logging
 import weakref
 from collections import defaultdict
 
+from realtime import events
+
 logger = logging.getLogger(__name__)
 
 _hubs = weakref.WeakKeyDictionary()
@@ -73,7 +75,7 @@ class Hub:
                 logger.warning("Hub could not read the channel layer", exc_info=True)
                 await asyncio.sleep(1)
                 continue
-            self.inbox.append(message)
+            self.inbox.extend(events.unpack(message))
             self.waiting.set()
 
     async def _deliver_loop(self):

@@ -8,7 +8,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from core import stats
-from realtime.events import run_on_feed_loop, user_group
+from realtime.events import run_on_feed_loop, unpack, user_group
 from tests.trading.conftest import assert_books_balance, balances, place
 from trading.models import Balance, LedgerEntry
 from trading.selectors import ledger_sums
@@ -88,14 +88,12 @@ def test_the_owner_is_notified_when_an_order_fills(
     with django_capture_on_commit_callbacks(execute=True):
         order = place(trader, quantity="0.01")
 
-    async def receive(count):
-        return [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(count)]
-
     try:
-        messages = run_on_feed_loop(receive(4), timeout=10)
+        # The order's events travel together, as one message of the layer.
+        received = run_on_feed_loop(asyncio.wait_for(layer.receive(channel), 5))
     finally:
         run_on_feed_loop(layer.group_discard(user_group(trader.pk), channel))
-    events = [(m["event"], m["json"]) for m in messages]
+    events = [(m["event"], m["json"]) for m in unpack(received)]
     names = [name for name, _ in events]
     assert "order_update" in names and "balance_update" in names
     assert "notification" in names
