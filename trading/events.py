@@ -32,7 +32,16 @@ class Outbox:
         self.notes.append({"message": message, "type": kind})
 
     def send_on_commit(self):
-        # The bodies are taken now: the rows are final for this transaction.
+        # The bodies are taken after the commit: rows written in one flush get
+        # their timestamps there, and several orders can share the transaction
+        # (trading.services.group_commit), so a balance is told as it ended.
+        if not (self.orders or self.balances or self.notes):
+            return
+        # Robust: a feed failure after the commit must never fail (or repeat)
+        # the trade that committed.
+        transaction.on_commit(self._publish, robust=True)
+
+    def _publish(self):
         messages = [
             (feed.ORDER_UPDATE, presenters.order_body(o)) for o in self.orders.values()
         ]
@@ -41,7 +50,4 @@ class Outbox:
             for row in self.balances.values()
         ]
         messages += [(feed.NOTIFICATION, note) for note in self.notes]
-        if not messages:
-            return
-        group = feed.user_group(self.user_id)
-        transaction.on_commit(lambda: feed.publish_many(group, messages))
+        feed.publish_many(feed.user_group(self.user_id), messages)

@@ -374,6 +374,9 @@ REALTIME_MAX_MESSAGE_BYTES = env_int("REALTIME_MAX_MESSAGE_BYTES", 65536)
 REALTIME_EVENTS_PER_SECOND = env_int("REALTIME_EVENTS_PER_SECOND", 10)
 REALTIME_EVENT_BURST = env_int("REALTIME_EVENT_BURST", 30)
 REALTIME_MAX_SYMBOLS = env_int("REALTIME_MAX_SYMBOLS", 50)
+# Most bytes that may wait, unsent, for one client that reads too slowly; past it
+# the server closes that connection (4408) rather than buffer more for it.
+REALTIME_MAX_BUFFERED_BYTES = env_int("REALTIME_MAX_BUFFERED_BYTES", 1024 * 1024)
 REALTIME_AUTH_TIMEOUT_S = env_int("REALTIME_AUTH_TIMEOUT_S", 30)
 REALTIME_PRICE_INTERVAL_S = float(env_str("REALTIME_PRICE_INTERVAL_S", "1.0"))
 REALTIME_BOOK_EVERY_TICKS = env_int("REALTIME_BOOK_EVERY_TICKS", 2)
@@ -412,6 +415,9 @@ TRADING_MATCH_INTERVAL_S = float(env_str("TRADING_MATCH_INTERVAL_S", "1.0"))
 # previous pass ran (at most 1000): a price that crossed an order and came back
 # within this window still fills it.
 TRADING_MATCH_LOOKBACK_MINUTES = env_int("TRADING_MATCH_LOOKBACK_MINUTES", 60)
+# Most orders of one symbol that arrive together and share one transaction
+# (trading.services.group_commit); 1 places every order in its own.
+TRADING_ORDER_BATCH_MAX = env_int("TRADING_ORDER_BATCH_MAX", 16)
 
 # Portfolio analytics (portfolio app) ---------------------------------------------
 

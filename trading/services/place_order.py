@@ -24,7 +24,7 @@ from trading.events import Outbox
 from trading.market import get_source
 from trading.market.symbols import get_spec
 from trading.models import Order
-from trading.services import execution
+from trading.services import execution, group_commit
 from trading.services.filters import filter_errors, refuse, refuse_one
 from trading.services.ledger import Books, Overdraft, retry_missing_balances
 
@@ -67,13 +67,12 @@ def place_order(user, request, *, idempotency_key=None, now=None, source=None):
         last = source.price(spec, now=now).price
     _check_against_market(request, last)
 
+    placement = _Placement(
+        user.pk, spec, request, time_in_force, idempotency_key, book, now
+    )
     try:
-        # A first order opens the account (which stays open whatever becomes
-        # of the order) and its rows in their own transaction.
-        order = retry_missing_balances(
-            lambda: _place_atomically(
-                user, spec, request, time_in_force, idempotency_key, book, now
-            ),
+        order = group_commit.combiner(spec.symbol, _place_together, _place_alone).run(
+            placement
         )
     except Overdraft as short:
         raise ValidationFailed(
@@ -99,23 +98,54 @@ def place_order(user, request, *, idempotency_key=None, now=None, source=None):
     return order, True
 
 
-def _place_atomically(user, spec, request, time_in_force, idempotency_key, book, now):
-    with transaction.atomic():
-        books = Books.open(
-            now,
-            [user.pk],
-            [spec.base_asset, spec.quote_asset],
-            spec.symbol,
-        )
-        return _place(
-            books.wallet(user.pk),
-            spec,
-            request,
-            time_in_force,
-            idempotency_key,
-            book,
-            now,
-        )
+@dataclass(frozen=True)
+class _Placement:
+    """What one order needs inside the transaction, worked out before it."""
+
+    user_id: object
+    spec: object
+    request: OrderRequest
+    time_in_force: str
+    idempotency_key: str | None
+    book: object
+    now: object
+
+
+def _place_alone(placement):
+    return _place_together([placement])[0]
+
+
+def _place_together(placements):
+    """Place orders of one symbol in one transaction; any refusal rolls back
+    them all (see trading.services.group_commit). A first order opens the
+    account (which stays open whatever becomes of the order) and its rows in
+    transactions of their own."""
+    return retry_missing_balances(lambda: _in_one_transaction(placements))
+
+
+def _in_one_transaction(placements):
+    spec = placements[0].spec
+    placed = None
+    try:
+        with transaction.atomic():
+            books = Books.open(
+                placements[0].now,
+                [placement.user_id for placement in placements],
+                [spec.base_asset, spec.quote_asset],
+                spec.symbol,
+            )
+            orders = []
+            for placement in placements:
+                books.now = placement.now
+                orders.append(_place(books.wallet(placement.user_id), placement))
+            books.flush()
+            placed = orders
+    except Exception as exc:
+        if placed is None:
+            raise
+        # Everything ran; the commit did not answer.
+        raise group_commit.MayHaveCommitted() from exc
+    return placed
 
 
 def _depth():
@@ -250,21 +280,27 @@ def _earlier(user, request, idempotency_key):
     return first
 
 
-def _place(wallet, spec, request, time_in_force, idempotency_key, book, now):
-    """The order, its fills and exits, computed on the locked ``wallet`` and
-    written in one flush at the end."""
+def _place(wallet, placement):
+    """The order, its fills and exits, computed on the locked ``wallet``; the
+    caller flushes the books."""
+    spec, request, book, now = (
+        placement.spec,
+        placement.request,
+        placement.book,
+        placement.now,
+    )
     outbox = Outbox(wallet.user_id)
     order = Order(
         user_id=wallet.user_id,
         symbol=spec.symbol,
         side=request.side,
         type=request.type,
-        time_in_force=time_in_force,
+        time_in_force=placement.time_in_force,
         quantity=request.quantity,
         price=request.price,
         stop_price=request.stop_price,
         client_order_id=request.client_order_id or None,
-        idempotency_key=idempotency_key or None,
+        idempotency_key=placement.idempotency_key or None,
         stop_loss=request.stop_loss,
         take_profit=request.take_profit,
     )
@@ -290,7 +326,7 @@ def _place(wallet, spec, request, time_in_force, idempotency_key, book, now):
             f"{order.symbol} at {order.avg_price.quantize(spec.tick_size)}.",
             "success",
         )
-    for row in wallet.save():
+    for row in wallet.changed_rows():
         outbox.balance(row)
     outbox.order(order)
     outbox.send_on_commit()
