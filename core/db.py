@@ -86,6 +86,33 @@ def execute_many(statement, rows, *, returning=False):
     return found
 
 
+def execute_each(statements, *, returning=False):
+    """Run each ``(statement, params)`` of ``statements`` once, in one round
+    trip on PostgreSQL (inside a :func:`pipeline`); with ``returning`` answers
+    the rows they returned, one after another."""
+    started = time.monotonic()
+    wrapper = _wrapper()
+    found = []
+    if wrapper.vendor == "postgresql":
+        # Not closed here: inside a pipeline their results arrive at the next sync.
+        cursors = []
+        for statement, params in statements:
+            cursor = _server_cursor(wrapper)
+            cursor.execute(statement, params)
+            cursors.append(cursor)
+        for cursor in cursors if returning else ():
+            found += cursor.fetchall()
+        for statement, _ in statements:
+            _logged(wrapper, statement, 1, started)
+        return found
+    with wrapper.cursor() as cursor:
+        for statement, params in statements:
+            cursor.execute(statement, params)
+            if returning:
+                found += cursor.fetchall()
+    return found
+
+
 class Reading:
     """A query sent now whose rows are read later (:meth:`rows`), so that the
     queries sent inside one :func:`pipeline` share its round trip."""

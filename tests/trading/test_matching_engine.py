@@ -223,11 +223,13 @@ def test_a_pass_fills_many_accounts_in_the_same_few_statements(source, btc, db):
     few, last = resting_buys(2, source, btc)
     with CaptureQueriesContext(connection) as for_few:
         small = match_symbol(btc, last - 60, NOW)
-    many, _ = resting_buys(6, source, btc)
+    # Four times the accounts: every table's rows still fit one multi-row
+    # statement of each kind (trading.services.sql.CHUNK_SIZES).
+    many, _ = resting_buys(8, source, btc)
     with CaptureQueriesContext(connection) as for_many:
         large = match_symbol(btc, last - 60, NOW)
 
-    assert len(small.filled) == 4 and len(large.filled) == 12
+    assert len(small.filled) == 4 and len(large.filled) == 16
     assert len(for_many.captured_queries) == len(for_few.captured_queries)
     for trader in few + many:
         assert Order.objects.filter(user=trader, status="FILLED").count() == 2

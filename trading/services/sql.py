@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
-from core.db import execute_many, on_postgresql
+from core.db import execute_each, execute_many, on_postgresql
 from trading.amounts import PLACES, AmountField
 
 logger = logging.getLogger(__name__)
@@ -134,9 +134,21 @@ def _row_maker(name, fields, adding):
     return found
 
 
-# Rows per multi-row INSERT ... RETURNING off PostgreSQL: the driver's parsing of
-# the statement text grows faster than its length.
+# Rows per multi-row statement: off PostgreSQL at most ROWS_PER_INSERT (the
+# driver's parsing of the statement text grows faster than its length); on
+# PostgreSQL in chunks of these sizes, so that a connection prepares a few
+# statements per table and kind, not one per number of rows.
 ROWS_PER_INSERT = 50
+CHUNK_SIZES = (64, 32, 16, 8, 4, 2, 1)
+
+
+def _chunks(rows):
+    """``rows`` cut into consecutive chunks of CHUNK_SIZES, largest first."""
+    start = 0
+    for size in CHUNK_SIZES:
+        while len(rows) - start >= size:
+            yield rows[start : start + size]
+            start += size
 
 
 def _insert_parts(model, fields, returning_ids):
@@ -154,8 +166,8 @@ def _insert_parts(model, fields, returning_ids):
 
 
 def insert(model, objs, *, returning_ids=False):
-    """INSERT ``objs``: on PostgreSQL one prepared statement per row, all in one
-    round trip; elsewhere in multi-row statements.
+    """INSERT ``objs`` in multi-row statements; on PostgreSQL all of them in one
+    round trip.
 
     With ``returning_ids`` the auto-incremented keys are read back and set on the
     objects.
@@ -169,19 +181,26 @@ def insert(model, objs, *, returning_ids=False):
     rows = [make(obj, stamp) for obj in objs]
     head, row, tail = _insert_parts(model, fields, returning_ids)
     if on_postgresql():
-        found = execute_many(head + row + tail, rows, returning=returning_ids)
+        chunks = list(_chunks(rows))
     else:
-        found = []
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), ROWS_PER_INSERT):
-                chunk = rows[start : start + ROWS_PER_INSERT]
-                params = [value for values in chunk for value in values]
-                cursor.execute(head + ", ".join([row] * len(chunk)) + tail, params)
-                if returning_ids:
-                    found += cursor.fetchall()
-        # Keys grow in the order rows are written.
-        found.sort()
+        chunks = [
+            rows[start : start + ROWS_PER_INSERT]
+            for start in range(0, len(rows), ROWS_PER_INSERT)
+        ]
+    found = execute_each(
+        [
+            (
+                head + ", ".join([row] * len(chunk)) + tail,
+                [value for values in chunk for value in values],
+            )
+            for chunk in chunks
+        ],
+        returning=returning_ids,
+    )
     if returning_ids:
+        # One statement numbers its rows in their order, and later statements
+        # after earlier ones: the keys sorted are the rows' keys in order.
+        found.sort()
         attname = model._meta.pk.attname
         for obj, (value,) in zip(objs, found, strict=True):
             setattr(obj, attname, value)
@@ -191,7 +210,8 @@ def insert(model, objs, *, returning_ids=False):
 
 def update(model, objs, names=None):
     """UPDATE each of ``objs`` by primary key: the fields ``names`` (every field
-    by default), plus any ``auto_now`` field; one round trip for all rows."""
+    by default), plus any ``auto_now`` field; one round trip for all rows, in
+    multi-row statements on PostgreSQL."""
     if not objs:
         return
     key = ("update", model, tuple(names) if names else None)
@@ -212,7 +232,39 @@ def update(model, objs, names=None):
     stamp = timezone.now()
     make = _row_maker(key, [*fields, model._meta.pk], adding=False)
     rows = [make(obj, stamp) for obj in objs]
-    execute_many(statement, rows)
+    if not on_postgresql():
+        execute_many(statement, rows)
+        return
+    execute_each(
+        [
+            (
+                _update_from_values(key, model, fields, len(chunk)),
+                [value for values in chunk for value in values],
+            )
+            for chunk in _chunks(rows)
+        ]
+    )
+
+
+def _update_from_values(key, model, fields, count):
+    """PostgreSQL's UPDATE of ``count`` rows from a VALUES list: the columns
+    ``fields`` then the primary key, typed by casts on the first row."""
+    statement_key = (*key, count)
+    found = _statements.get(statement_key)
+    if found is None:
+        columns = [*fields, model._meta.pk]
+        first = ", ".join(f"%s::{field.cast_db_type(connection)}" for field in columns)
+        rows = ", ".join([f"({first})"] + [f"({placeholders(columns)})"] * (count - 1))
+        names = ", ".join(f"c{index}" for index in range(len(columns)))
+        sets = ", ".join(
+            f"{_quote(field.column)} = v.c{index}" for index, field in enumerate(fields)
+        )
+        found = _statements[statement_key] = (
+            f"UPDATE {_quote(model._meta.db_table)} AS t SET {sets}"
+            f" FROM (VALUES {rows}) AS v({names})"
+            f" WHERE t.{_quote(model._meta.pk.column)} = v.c{len(fields)}"
+        )
+    return found
 
 
 def for_update(of=None):
