@@ -1,6 +1,9 @@
 """Bearer JWT authentication that also asks whether the session is still open."""
 
+import hashlib
 import logging
+import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -24,6 +27,23 @@ class JWTAuthentication(authentication.JWTAuthentication):
     claim was not issued by this API and is refused.
     """
 
+    def get_validated_token(self, raw_token):
+        # Checking a signature costs more than the session query; a token
+        # checked once is kept (by its digest) until its expiry, and its
+        # session is still asked about on every request.
+        key = hashlib.blake2b(raw_token, digest_size=16).digest()
+        found = _verified.get(key)
+        if found is not None:
+            token, expires_at = found
+            if time.time() < expires_at:
+                return token
+            _verified.pop(key)
+        token = super().get_validated_token(raw_token)
+        expires_at = token.payload.get("exp")
+        if isinstance(expires_at, int | float):
+            _verified.put(key, (token, expires_at))
+        return token
+
     def get_user(self, validated_token):
         session_id = validated_token.get(SESSION_CLAIM)
         user_id = validated_token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"])
@@ -41,6 +61,31 @@ class JWTAuthentication(authentication.JWTAuthentication):
         return user
 
 
+class _VerifiedTokens:
+    """Access tokens whose signature and type were checked, by digest; bounded,
+    emptied whole when full (a token is then only checked again)."""
+
+    LIMIT = 10_000
+
+    def __init__(self):
+        self.tokens = {}
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        return self.tokens.get(key)
+
+    def put(self, key, token):
+        with self.lock:
+            if len(self.tokens) >= self.LIMIT:
+                self.tokens.clear()
+            self.tokens[key] = token
+
+    def pop(self, key):
+        with self.lock:
+            self.tokens.pop(key, None)
+
+
+_verified = _VerifiedTokens()
 _open_session_sql = None
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from core.serializers import FlatSerializer
 from trading import presenters
 from trading.choices import OrderStatus, OrderType, PositionStatus, Side, TimeInForce
 from trading.market.base import BOOK_LIMITS, DEFAULT_LIMIT, MAX_LIMIT
@@ -203,7 +204,7 @@ def _amount_in(**kwargs):
     )
 
 
-class OrderCreateSerializer(serializers.Serializer):
+class OrderCreateSerializer(FlatSerializer):
     symbol = serializers.CharField(max_length=20)
     side = serializers.ChoiceField(choices=Side.choices)
     type = serializers.ChoiceField(choices=OrderType.choices)

@@ -1,6 +1,7 @@
 """Refresh rotation, logout, and the tokens of disabled or deleted accounts."""
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -111,6 +112,35 @@ def test_an_expired_access_token_is_refused(api_client, user):
 
     assert response.status_code == 401
     assert error_code(response) == "UNAUTHORIZED"
+
+
+def test_a_token_used_before_is_refused_once_it_expires(api_client, user):
+    session_token = AccessToken(
+        login(api_client, "trader@example.com", PASSWORD).json()["accessToken"]
+    )
+    short = AccessToken()
+    short["user_id"] = session_token["user_id"]
+    short["sid"] = session_token["sid"]
+    short.set_exp(lifetime=timedelta(seconds=2))
+    assert api_client.get("/api/auth/me", **bearer(str(short))).status_code == 200
+
+    time.sleep(2.1)
+    response = api_client.get("/api/auth/me", **bearer(str(short)))
+
+    assert response.status_code == 401
+    assert error_code(response) == "UNAUTHORIZED"
+
+
+def test_a_token_used_before_is_refused_after_logout(api_client, pair):
+    token = pair["accessToken"]
+    assert api_client.get("/api/auth/me", **bearer(token)).status_code == 200
+
+    assert api_client.post("/api/auth/logout", **bearer(token)).status_code in (
+        200,
+        204,
+    )
+
+    assert api_client.get("/api/auth/me", **bearer(token)).status_code == 401
 
 
 def test_an_access_token_is_not_a_refresh_token(api_client, pair):
