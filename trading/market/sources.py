@@ -22,28 +22,41 @@ class SimulatedSource(MinuteSource):
     name = "simulated"
     # A pure function of (symbol, minute): a closed candle never changes.
     immutable_past = True
-    # Books kept: a few symbols and depths of the current second.
-    BOOKS_KEPT = 64
+    # Kept per second: books (a few symbols and depths) and last minutes.
+    SECONDS_KEPT = 64
 
     def __init__(self):
         super().__init__()
-        self._books = OrderedDict()
-        self._books_lock = threading.Lock()
+        self._this_second = OrderedDict()
+        self._this_second_lock = threading.Lock()
+
+    def _of_the_second(self, key, compute):
+        found = self._this_second.get(key)
+        if found is None:
+            found = compute()
+            with self._this_second_lock:
+                self._this_second[key] = found
+                while len(self._this_second) > self.SECONDS_KEPT:
+                    self._this_second.popitem(last=False)
+        return found
 
     def orderbook(self, symbol, limit=100, now=None):
         # The book is a pure function of (symbol, depth, second): the orders of
         # one second share it instead of each synthesising 2 x depth levels.
         spec = resolve(symbol)
         now = now or utc_now()
-        key = (spec.symbol, limit, to_epoch_ms(now) // 1000)
-        book = self._books.get(key)
-        if book is None:
-            book = super().orderbook(spec, limit, now)
-            with self._books_lock:
-                self._books[key] = book
-                while len(self._books) > self.BOOKS_KEPT:
-                    self._books.popitem(last=False)
+        book = self._of_the_second(
+            ("book", spec.symbol, limit, to_epoch_ms(now) // 1000),
+            lambda: super(SimulatedSource, self).orderbook(spec, limit, now),
+        )
         return dataclasses.replace(book, time=now)
+
+    def _last_minute(self, spec, now_ms):
+        # The minute in progress moves by the second (market.partial_minute).
+        return self._of_the_second(
+            ("minute", spec.symbol, now_ms // 1000),
+            lambda: super(SimulatedSource, self)._last_minute(spec, now_ms),
+        )
 
     def first_ms(self, spec):
         return EPOCH_MS
