@@ -37,7 +37,27 @@ def _server_cursor(wrapper):
     import psycopg
 
     wrapper.ensure_connection()
-    return psycopg.Cursor(wrapper.connection)
+    # A raw cursor takes PostgreSQL's own $1 placeholders as they are: a
+    # regular one parses every statement for %s again when it is long or has
+    # many parameters (as multi-row statements do), which costs more than
+    # running it.
+    return psycopg.RawCursor(wrapper.connection)
+
+
+_natives = {}
+
+
+def _native(statement):
+    """``statement`` with its ``%s`` placeholders numbered ``$1, $2, ...``
+    (worked out once per statement text; these statements hold no other %)."""
+    found = _natives.get(statement)
+    if found is None:
+        head, *rest = statement.split("%s")
+        found = head + "".join(
+            f"${number}{part}" for number, part in enumerate(rest, start=1)
+        )
+        _natives[statement] = found
+    return found
 
 
 def _logged(wrapper, statement, count, started):
@@ -69,7 +89,7 @@ def execute_many(statement, rows, *, returning=False):
     if wrapper.vendor == "postgresql":
         # Not closed here: inside a pipeline its results arrive at the next sync.
         cursor = _server_cursor(wrapper)
-        cursor.executemany(statement, rows, returning=returning)
+        cursor.executemany(_native(statement), rows, returning=returning)
         if returning:
             while True:
                 found += cursor.fetchall()
@@ -98,7 +118,7 @@ def execute_each(statements, *, returning=False):
         cursors = []
         for statement, params in statements:
             cursor = _server_cursor(wrapper)
-            cursor.execute(statement, params)
+            cursor.execute(_native(statement), params)
             cursors.append(cursor)
         for cursor in cursors if returning else ():
             found += cursor.fetchall()
@@ -124,7 +144,7 @@ class Reading:
         self.native = self.wrapper.vendor == "postgresql"
         if self.native:
             self.cursor = _server_cursor(self.wrapper)
-            self.cursor.execute(statement, params, prepare=True)
+            self.cursor.execute(_native(statement), params, prepare=True)
         else:
             self.cursor = self.wrapper.cursor()
             self.cursor.execute(statement, params)
