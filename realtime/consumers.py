@@ -26,6 +26,13 @@ from realtime.subscriptions import known_symbols
 
 logger = logging.getLogger(__name__)
 
+# The close code of a connection that read too slowly: more than
+# REALTIME_MAX_BUFFERED_BYTES waited, unsent, for it.
+CLOSE_TOO_SLOW = 4408
+
+# In a connection's outbox: the session ends here, after what was queued before.
+_SESSION_END = object()
+
 
 def _origin(scope):
     for name, value in scope.get("headers", []):
@@ -67,8 +74,14 @@ class FeedConsumer(AsyncWebsocketConsumer):
             settings.REALTIME_EVENTS_PER_SECOND, settings.REALTIME_EVENT_BURST
         )
         self.closing = False
-        # Under daphne the hub writes feed events to this connection directly.
+        self.max_buffered = settings.REALTIME_MAX_BUFFERED_BYTES
+        # Under daphne the hub writes feed events to this connection directly;
+        # under any other server they wait in the outbox for the writer task.
         self.direct = wire.direct_channel(self.base_send)
+        self.outbox = asyncio.Queue()
+        self.outbox_bytes = 0
+        self.writer = None
+        self.closer = None
 
     def origin_allowed(self):
         """Browsers send an Origin: it must be one the API allows by CORS. Clients
@@ -165,54 +178,141 @@ class FeedConsumer(AsyncWebsocketConsumer):
 
     async def session_ended(self):
         """The login behind this connection ended (logout, revocation)."""
-        await self.drop("its session ended", code=4401)
+        await self.drop("its session ended", code=4401, goodbye=True)
 
-    async def drop(self, reason, code=1008):
-        logger.warning("Realtime client sid=%s dropped: %s", self.sid, reason)
+    async def drop(self, reason, code=1008, goodbye=False):
+        """Close the connection; with ``goodbye``, after telling the client that
+        the server ends its session (Socket.IO's DISCONNECT)."""
+        user_id = self.user.pk if self.user is not None else None
+        logger.warning(
+            "Realtime client sid=%s user=%s dropped: %s", self.sid, user_id, reason
+        )
         self.closing = True
+        if goodbye:
+            await self.say_goodbye()
         await self.close(code=code)
+
+    async def say_goodbye(self):
+        """What the client hears before the server closes: nothing, by default."""
 
     async def disconnect(self, code):
         await self.leave_all()
+        await self._stop_tasks()
         if self.user is not None:
             logger.info(
                 "Realtime client sid=%s user=%s gone (%s)", self.sid, self.user.pk, code
             )
 
-    async def deliver(self, message, frames):
-        """A feed message from this process's hub; ``frames`` holds the encoded
-        frame of each framing, so a message is encoded once per process."""
-        if self.user is None or self.closing:
-            return
-        if message["event"] == events.SESSION_ENDED:
-            await self.session_ended()
-            return
-        await self.send(text_data=self._frame_of(message, frames))
+    async def _stop_tasks(self):
+        """End the writer and closer tasks with the connection, when they are not
+        the task running this."""
+        current = asyncio.current_task()
+        for task in (self.writer, self.closer):
+            if task is None or task is current or task.done():
+                continue
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                logger.warning("Realtime client sid=%s task failed", self.sid)
 
     def prepared(self, message, frames):
-        """``message`` framed for this connection's direct channel, for the hub to
-        write with ``write_prepared``; None when it takes the awaited ``deliver``.
+        """``message`` as this connection sends it, for ``write``, or None when
+        it does not go to this client.
 
-        A message is framed once per framing, whatever the number of clients.
+        Under daphne an autobahn prepared message, otherwise the frame's text and
+        its size in bytes; either is made once per framing, however many clients
+        share it (``frames`` is the message's cache).
         """
-        direct = self.direct
-        if (
-            direct is None
-            or self.user is None
-            or self.closing
-            or message["event"] == events.SESSION_ENDED
-        ):
+        if self.user is None or self.closing:
             return None
+        if message["event"] == events.SESSION_ENDED:
+            return _SESSION_END
+        if self.direct is None:
+            return self._sized_frame_of(message, frames)
         key = (type(self), "wire")
         prepared = frames.get(key)
         if prepared is None:
-            prepared = frames[key] = direct.prepare(self._frame_of(message, frames))
+            prepared = frames[key] = self.direct.prepare(
+                self._frame_of(message, frames)
+            )
         return prepared
 
-    def write_prepared(self, prepared):
-        """Write frames from ``prepared()``, in order, without awaiting."""
-        if not self.closing:
-            self.direct.send(prepared)
+    def write(self, burst):
+        """Send what ``prepared()`` made of a burst of messages, in order, and
+        never wait: under daphne straight to the connection, as one write;
+        otherwise into the outbox, which the writer task sends through ASGI.
+
+        When bytes are already waiting for the client and this burst would take
+        them past REALTIME_MAX_BUFFERED_BYTES, the client reads too slowly: it is
+        closed instead. One with nothing waiting takes any burst.
+        """
+        if self.closing:
+            return
+        ending = _SESSION_END in burst
+        if ending:  # nothing goes out after the session's end
+            burst = burst[: burst.index(_SESSION_END)]
+        if burst and self.direct is not None:
+            try:
+                self.direct.send(burst, self.max_buffered)
+            except wire.OverBound as over:
+                self.over_bound(over.waiting, over.size)
+                return
+        elif burst:
+            size = sum(frame_bytes for _, frame_bytes in burst)
+            if self.outbox_bytes and self.outbox_bytes + size > self.max_buffered:
+                self.over_bound(self.outbox_bytes, size)
+                return
+            for frame, frame_bytes in burst:
+                self._queue(frame, frame_bytes)
+        if ending:
+            # After all that went before it, written or in the outbox.
+            self.closing = True
+            self._queue(_SESSION_END, 0)
+
+    def _queue(self, item, size):
+        self.outbox_bytes += size
+        self.outbox.put_nowait((item, size))
+        if self.writer is None:
+            self.writer = asyncio.ensure_future(self._write_out())
+
+    async def _write_out(self):
+        """Send what the outbox holds, in order, one ASGI send at a time.
+
+        A frame counts against the bound until its send returns: a server that
+        applies backpressure holds this task, and only this one.
+        """
+        while True:
+            item, size = await self.outbox.get()
+            if item is _SESSION_END:
+                await self.session_ended()
+                return
+            try:
+                await self.send(text_data=item)
+            except Exception:  # the server refuses it: the connection is going
+                logger.info("Realtime client sid=%s: send failed", self.sid)
+                self.closing = True
+                return
+            self.outbox_bytes -= size
+
+    def over_bound(self, waiting, size):
+        """The client reads too slowly: ``waiting`` bytes are unsent for it and
+        ``size`` more came. Nothing more goes to it, what waits in the outbox is
+        dropped, and it is closed; the hub, which calls this, does not wait."""
+        self.closing = True
+        if self.writer is not None:
+            self.writer.cancel()
+        self.outbox = asyncio.Queue()
+        self.outbox_bytes = 0
+        reason = (
+            f"too slow, {waiting} bytes waiting and {size} more "
+            f"(REALTIME_MAX_BUFFERED_BYTES={self.max_buffered})"
+        )
+        self.closer = asyncio.ensure_future(
+            self.drop(reason, code=CLOSE_TOO_SLOW, goodbye=True)
+        )
 
     def _frame_of(self, message, frames):
         framing = type(self)
@@ -220,6 +320,15 @@ class FeedConsumer(AsyncWebsocketConsumer):
         if frame is None:
             frame = frames[framing] = self.frame(message["event"], message["json"])
         return frame
+
+    def _sized_frame_of(self, message, frames):
+        """The frame and its size in bytes (UTF-8), each computed once."""
+        key = (type(self), "bytes")
+        sized = frames.get(key)
+        if sized is None:
+            frame = self._frame_of(message, frames)
+            sized = frames[key] = (frame, len(frame.encode()))
+        return sized
 
 
 class SocketIOConsumer(FeedConsumer):
@@ -352,9 +461,8 @@ class SocketIOConsumer(FeedConsumer):
     async def send_event(self, name, data):
         await self.send(protocol.event(name, data))
 
-    async def session_ended(self):
+    async def say_goodbye(self):
         await self.send(protocol.disconnect())
-        await super().session_ended()
 
     @staticmethod
     def frame(name, json_text):

@@ -98,31 +98,30 @@ class Hub:
             await _let_writes_out()
 
     async def deliver(self, *messages):
-        # A client too slow to read never stalls the others: writes do not wait on
-        # it, and its pong queues behind its unread frames, so the heartbeat drops
-        # it within pingInterval + pingTimeout.
-        # TODO: bound each client's unsent bytes too; only realtime.wire sees the
-        # server's write buffer (ASGI does not), and nothing drops a client over it.
-        queued = {}  # client -> frames for its direct channel (realtime.wire)
+        """Hand each client its share of ``messages``, in one write per client.
+
+        Nothing here waits on a client, so one too slow to read never stalls the
+        others. Under daphne its frames go into the server's buffers at once
+        (realtime.wire); elsewhere into its outbox, which its own task sends
+        through ASGI. Either way a client whose unsent bytes would pass
+        REALTIME_MAX_BUFFERED_BYTES is closed instead of written to (the
+        consumer's ``write``); the heartbeat still drops a client that stops
+        answering before it gets there.
+        """
+        bursts = {}  # client -> its prepared messages, in order
         for message in messages:
             frames = {}
             for client in list(self.members.get(message.get("group"), ())):
                 try:
                     prepared = client.prepared(message, frames)
-                    if prepared is not None:
-                        queued.setdefault(client, []).append(prepared)
-                        continue
-                    # The awaited ASGI path; what was queued for the client goes
-                    # first, to keep its messages in order.
-                    earlier = queued.pop(client, None)
-                    if earlier:
-                        client.write_prepared(earlier)
-                    await client.deliver(message, frames)
                 except Exception:
                     logger.warning("Delivery to a client failed", exc_info=True)
-        for client, prepared in queued.items():
+                    continue
+                if prepared is not None:
+                    bursts.setdefault(client, []).append(prepared)
+        for client, burst in bursts.items():
             try:
-                client.write_prepared(prepared)
+                client.write(burst)
             except Exception:
                 logger.warning("Delivery to a client failed", exc_info=True)
 

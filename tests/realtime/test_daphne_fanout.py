@@ -31,10 +31,11 @@ def log_out(port, token):
         assert response.status == 204
 
 
-async def open_session(port, token, symbols=()):
-    """A raw Engine.IO/Socket.IO session, connected and subscribed."""
+async def open_session(port, token, symbols=(), **options):
+    """A raw Engine.IO/Socket.IO session, connected and subscribed; ``options``
+    go to websockets' ``connect``."""
     socket = await connect(
-        f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
+        f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket", **options
     )
     assert (await socket.recv()).startswith("0")
     await socket.send("40" + json.dumps({"token": token}))

@@ -57,18 +57,27 @@ def manage(env, *args):
 
 
 def session_token(env, email):
+    return session_tokens(env, email)[0]
+
+
+def session_tokens(env, *emails):
+    """(user id, access token of a new session) for each email, the user made
+    when new; one shell for all of them."""
     script = (
         "from accounts.models import User;"
-        "from accounts.services.sessions import start_session;"
-        f"u = User.objects.filter(email='{email}').first() or "
-        f"User.objects.create_user('{email}', 'a-Strong-pass-42');"
-        "print(u.pk, start_session(u)['accessToken'])"
+        "from accounts.services.sessions import start_session\n"
+        f"for email in {list(emails)!r}:\n"
+        "    u = User.objects.filter(email=email).first() or "
+        "User.objects.create_user(email, 'a-Strong-pass-42')\n"
+        "    print(u.pk, start_session(u)['accessToken'])"
     )
-    user_id, token = manage(env, "shell", "-c", script).split()[-2:]
-    return user_id, token
+    lines = manage(env, "shell", "-c", script).splitlines()[-len(emails) :]
+    return [tuple(line.split()) for line in lines]
 
 
-def start_daphne(env, port):
+def start_daphne(env, port, output=None):
+    """A daphne process serving the project; its output goes to ``output`` (a
+    file) when given."""
     process = subprocess.Popen(
         [
             str(shutil.which("daphne", path=os.path.dirname(sys.executable))),
@@ -82,6 +91,8 @@ def start_daphne(env, port):
         ],
         cwd=settings.BASE_DIR,
         env=env,
+        stdout=output,
+        stderr=output,
     )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
