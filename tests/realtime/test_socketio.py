@@ -161,6 +161,28 @@ def test_a_user_event_reaches_that_user_only(token_for):
     assert leaked
 
 
+def test_an_agent_trade_reaches_every_connected_client(token_for):
+    _, alice_token = token_for("alice@example.com")
+    _, bob_token = token_for("bob@example.com")
+    trade = {"agentId": "a1", "symbol": "BTCUSDT", "side": "BUY", "price": 1}
+
+    async def scenario():
+        first, _ = await open_socketio()
+        second, _ = await open_socketio()
+        await handshake(first, alice_token)
+        await handshake(second, bob_token)
+        await events.apublish(events.EVERYONE, events.AGENT_TRADE, trade)
+        received = [
+            await next_event(first, "agent_trade"),
+            await next_event(second, "agent_trade"),
+        ]
+        await first.disconnect()
+        await second.disconnect()
+        return received
+
+    assert run(scenario()) == [trade, trade]
+
+
 def test_the_ping_event_is_answered(token_for):
     _, token = token_for()
 
