@@ -14,6 +14,9 @@ has run it, or until the lead is handed to it. A batch in which any order fails
 rolls back whole, and each of its orders runs again alone: what an order is
 answered never depends on its neighbours.
 
+Lines logged while a batch runs carry the request id of the thread leading it;
+each order's own "placed" line, logged by its caller, carries its own.
+
 Orders of different symbols lock different assets, so each symbol has its own
 queue. A process with one thread (the embedded server, tests) always leads, and
 every batch is its own order alone.
