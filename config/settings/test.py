@@ -1,6 +1,8 @@
 """Settings for the test suite: the mode still comes from the environment."""
 
+import tempfile
 import uuid
+from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import CACHES, DATABASES, EMBEDDED, RATE_LIMITS
@@ -28,3 +30,14 @@ REALTIME_EMBEDDED_PUBLISHER = False
 # Connections of worker threads (database_sync_to_async) close after each use, so
 # the test database can be dropped at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Embedded runs test on a file, as the embedded server runs: WAL and the busy
+# timeout of config.settings.base apply, so a job thread's write waits for a
+# reader instead of failing with "table is locked", as SQLite's shared-cache
+# in-memory database does.
+if EMBEDDED:
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(
+            Path(tempfile.gettempdir()) / f"platform-test-{uuid.uuid4().hex[:8]}.db"
+        )
+    }
