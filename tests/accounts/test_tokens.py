@@ -99,14 +99,20 @@ def test_a_tampered_token_is_refused(api_client, pair):
     assert refresh(api_client, pair["refreshToken"][:-3] + "abc").status_code == 401
 
 
-def test_an_expired_access_token_is_refused(api_client, user):
+def session_token_for(client, seconds):
+    """An access token of a fresh login's session that expires in ``seconds``."""
     session_token = AccessToken(
-        login(api_client, "trader@example.com", PASSWORD).json()["accessToken"]
+        login(client, "trader@example.com", PASSWORD).json()["accessToken"]
     )
-    expired = AccessToken()
-    expired["user_id"] = session_token["user_id"]
-    expired["sid"] = session_token["sid"]
-    expired.set_exp(lifetime=timedelta(seconds=-1))
+    token = AccessToken()
+    token["user_id"] = session_token["user_id"]
+    token["sid"] = session_token["sid"]
+    token.set_exp(lifetime=timedelta(seconds=seconds))
+    return token
+
+
+def test_an_expired_access_token_is_refused(api_client, user):
+    expired = session_token_for(api_client, -1)
 
     response = api_client.get("/api/auth/me", **bearer(str(expired)))
 
@@ -115,13 +121,7 @@ def test_an_expired_access_token_is_refused(api_client, user):
 
 
 def test_a_token_used_before_is_refused_once_it_expires(api_client, user):
-    session_token = AccessToken(
-        login(api_client, "trader@example.com", PASSWORD).json()["accessToken"]
-    )
-    short = AccessToken()
-    short["user_id"] = session_token["user_id"]
-    short["sid"] = session_token["sid"]
-    short.set_exp(lifetime=timedelta(seconds=2))
+    short = session_token_for(api_client, 2)
     assert api_client.get("/api/auth/me", **bearer(str(short))).status_code == 200
 
     time.sleep(2.1)
