@@ -10,9 +10,10 @@ every account among them (in the fixed order, as alone), one flush, one commit.
 
 Threads take turns to lead. A thread whose order is queued waits until a leader
 has run it, or until the lead is handed to it. A batch in which any order fails
-(an overdraft, a filter, a duplicate idempotency key, a missing balance row)
-rolls back whole, and each of its orders runs again alone: what an order is
-answered never depends on its neighbours.
+(an overdraft, a filter, a duplicate idempotency key) rolls back whole, and each
+of its orders runs again alone: what an order is answered never depends on its
+neighbours. Balance rows a batch finds missing (a first order in the symbol)
+are created and the batch is tried again, as for one order.
 
 Lines logged while a batch runs carry the request id of the thread leading it;
 each order's own "placed" line, logged by its caller, carries its own.
