@@ -80,32 +80,6 @@ def pipeline():
         yield
 
 
-def execute_many(statement, rows, *, returning=False):
-    """Run ``statement`` once per parameter row, in one round trip; with
-    ``returning`` answers the rows each run returned, in the order of ``rows``."""
-    started = time.monotonic()
-    wrapper = _wrapper()
-    found = []
-    if wrapper.vendor == "postgresql":
-        # Not closed here: inside a pipeline its results arrive at the next sync.
-        cursor = _server_cursor(wrapper)
-        cursor.executemany(_native(statement), rows, returning=returning)
-        if returning:
-            while True:
-                found += cursor.fetchall()
-                if not cursor.nextset():
-                    break
-        _logged(wrapper, statement, len(rows), started)
-        return found
-    with wrapper.cursor() as cursor:
-        if not returning:
-            cursor.executemany(statement, rows)
-        for params in rows if returning else ():
-            cursor.execute(statement, params)
-            found += cursor.fetchall()
-    return found
-
-
 def execute_each(statements, *, returning=False):
     """Run each ``(statement, params)`` of ``statements`` once, in one round
     trip on PostgreSQL (inside a :func:`pipeline`); with ``returning`` answers

@@ -35,8 +35,9 @@ def _join(threads):
 
 
 class Recorder:
-    """``together`` and ``alone`` that record what ran; the first order runs
-    alone and is held until released, so that the others queue behind it."""
+    """A ``together`` that records what ran, batches apart from orders alone
+    (batches of one); the first order runs alone and is held until released,
+    so that the others queue behind it."""
 
     def __init__(self, refuse=(), unsure=False):
         self.refuse = set(refuse)
@@ -47,6 +48,8 @@ class Recorder:
         self.release = threading.Event()
 
     def together(self, works):
+        if len(works) == 1:
+            return [self.alone(works[0])]
         self.batches.append(list(works))
         if self.unsure:
             raise group_commit.MayHaveCommitted() from ConnectionError("lost")
@@ -65,7 +68,7 @@ class Recorder:
 
 
 def _run_queued_behind_the_first(recorder, count, limit=16):
-    combiner = group_commit.Combiner(recorder.together, recorder.alone, limit)
+    combiner = group_commit.Combiner(recorder.together, limit)
     outcomes = {}
 
     def submit(index):

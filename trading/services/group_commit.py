@@ -63,14 +63,12 @@ class _Ticket:
 class Combiner:
     """A queue of orders of one symbol, run in batches by whichever thread leads.
 
-    ``together(works)`` runs several in one transaction and answers their
-    results in order, raising if any fails; ``alone(work)`` runs one in a
-    transaction of its own.
+    ``together(works)`` runs orders in one transaction and answers their
+    results in order, raising if any fails; an order alone is a batch of one.
     """
 
-    def __init__(self, together, alone, limit):
+    def __init__(self, together, limit):
         self.together = together
-        self.alone = alone
         self.limit = max(1, limit)
         self.mutex = threading.Lock()
         self.queue = []
@@ -137,7 +135,10 @@ class Combiner:
                     return
             for ticket in batch:
                 try:
-                    ticket.finish(result=self.alone(ticket.work))
+                    (result,) = self.together([ticket.work])
+                    ticket.finish(result=result)
+                except MayHaveCommitted as unsure:
+                    ticket.finish(error=unsure.__cause__ or unsure)
                 except Exception as exc:
                     ticket.finish(error=exc)
         finally:
@@ -157,14 +158,15 @@ def waiting(key):
     return found.waiting() if found is not None else 0
 
 
-def combiner(key, together, alone):
-    """The process's combiner for ``key`` (a symbol)."""
+def combiner(key, together):
+    """The process's combiner for ``key`` (a symbol); ``together`` is the same
+    for every call with one key."""
     found = _combiners.get(key)
     if found is None:
         with _combiners_mutex:
             found = _combiners.get(key)
             if found is None:
                 found = _combiners[key] = Combiner(
-                    together, alone, settings.TRADING_ORDER_BATCH_MAX
+                    together, settings.TRADING_ORDER_BATCH_MAX
                 )
     return found

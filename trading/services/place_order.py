@@ -71,9 +71,7 @@ def place_order(user, request, *, idempotency_key=None, now=None, source=None):
         user.pk, spec, request, time_in_force, idempotency_key, book, now
     )
     try:
-        order = group_commit.combiner(spec.symbol, _place_together, _place_alone).run(
-            placement
-        )
+        order = group_commit.combiner(spec.symbol, _place_together).run(placement)
     except Overdraft as short:
         raise ValidationFailed(
             "quantity",
@@ -109,10 +107,6 @@ class _Placement:
     idempotency_key: str | None
     book: object
     now: object
-
-
-def _place_alone(placement):
-    return _place_together([placement])[0]
 
 
 def _place_together(placements):

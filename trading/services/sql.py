@@ -21,7 +21,7 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
-from core.db import execute_each, execute_many, on_postgresql
+from core.db import execute_each, on_postgresql
 from trading.amounts import PLACES, AmountField
 
 logger = logging.getLogger(__name__)
@@ -151,16 +151,19 @@ def _chunks(rows):
             start += size
 
 
-def _insert_parts(model, fields, returning_ids):
-    """``INSERT INTO t (...) VALUES``, one row's ``(%s, ...)`` and the tail."""
-    key = ("insert", model, returning_ids)
+def _insert_statement(model, fields, returning_ids, count):
+    """``INSERT INTO t (...) VALUES (%s, ...), ...`` of ``count`` rows."""
+    key = ("insert", model, returning_ids, count)
     found = _statements.get(key)
     if found is None:
         names = ", ".join(_quote(field.column) for field in fields)
+        rows = ", ".join([f"({placeholders(fields)})"] * count)
+        returning = (
+            f" RETURNING {_quote(model._meta.pk.column)}" if returning_ids else ""
+        )
         found = _statements[key] = (
-            f"INSERT INTO {_quote(model._meta.db_table)} ({names}) VALUES ",
-            f"({placeholders(fields)})",
-            f" RETURNING {_quote(model._meta.pk.column)}" if returning_ids else "",
+            f"INSERT INTO {_quote(model._meta.db_table)} ({names})"
+            f" VALUES {rows}{returning}"
         )
     return found
 
@@ -179,7 +182,6 @@ def insert(model, objs, *, returning_ids=False):
     fields = _fields(model, with_pk=model._meta.auto_field is None)
     make = _row_maker((model, "insert"), fields, adding=True)
     rows = [make(obj, stamp) for obj in objs]
-    head, row, tail = _insert_parts(model, fields, returning_ids)
     if on_postgresql():
         chunks = list(_chunks(rows))
     else:
@@ -190,7 +192,7 @@ def insert(model, objs, *, returning_ids=False):
     found = execute_each(
         [
             (
-                head + ", ".join([row] * len(chunk)) + tail,
+                _insert_statement(model, fields, returning_ids, len(chunk)),
                 [value for values in chunk for value in values],
             )
             for chunk in chunks
@@ -233,7 +235,8 @@ def update(model, objs, names=None):
     make = _row_maker(key, [*fields, model._meta.pk], adding=False)
     rows = [make(obj, stamp) for obj in objs]
     if not on_postgresql():
-        execute_many(statement, rows)
+        with connection.cursor() as cursor:
+            cursor.executemany(statement, rows)
         return
     execute_each(
         [
