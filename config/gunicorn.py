@@ -8,7 +8,9 @@ Django runs each request on its own thread with its own database connection.
 import os
 
 workers = int(os.environ.get("WEB_WORKERS", "2"))
-worker_class = "gthread"
+# gunicorn's gthread worker, with new connections spread over the workers
+# (core.web_worker says why).
+worker_class = "core.web_worker.BalancedThreadWorker"
 # Eight threads rather than one per core: a request waiting on PostgreSQL frees
 # the core, and orders arriving on several threads at once share a transaction
 # (trading.services.group_commit), so more threads mean fewer commits.
@@ -28,3 +30,15 @@ def post_worker_init(worker):
 
     gc.collect()
     gc.freeze()
+
+
+def pre_fork(server, worker):
+    from core.web_worker import assign_slot
+
+    assign_slot(server, worker)
+
+
+def child_exit(server, worker):
+    from core.web_worker import release_slot
+
+    release_slot(server, worker)
