@@ -131,6 +131,10 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that needs no round trip while
+        # the connection is quiet (core/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "core.postgresql"
     # Statements that core.db binds on the server are prepared once a connection
     # has run them this many times. Django turns this off for the sake of
     # transaction-mode poolers (PgBouncer); 0 turns it off here too.
