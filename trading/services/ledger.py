@@ -291,7 +291,8 @@ class Books:
         for model, objs in self.saved.items():
             for obj in objs.values():
                 (new if obj._state.adding else changed)[model].append(obj)
-        # Two round trips on PostgreSQL: the entries need the fills' keys.
+        # One round trip on PostgreSQL: the fills' keys are taken beforehand
+        # (sql.KeyBlocks), so the entries can name them.
         with db.pipeline():
             sql.insert(Order, new[Order])
             sql.insert(Fill, self.fills, returning_ids=True)

@@ -13,7 +13,10 @@ prepared, and several statements can share one round trip (:func:`core.db.pipeli
 Callers own the transaction; nothing here opens one.
 """
 
+import collections
 import logging
+import os
+import threading
 import uuid
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +24,7 @@ from decimal import Decimal
 from django.db import connection, models
 from django.utils import timezone
 
-from core.db import execute_each, on_postgresql
+from core.db import Reading, execute_each, on_postgresql
 from trading.amounts import PLACES, AmountField
 
 logger = logging.getLogger(__name__)
@@ -172,17 +175,28 @@ def insert(model, objs, *, returning_ids=False):
     """INSERT ``objs`` in multi-row statements; on PostgreSQL all of them in one
     round trip.
 
-    With ``returning_ids`` the auto-incremented keys are read back and set on the
-    objects.
+    With ``returning_ids`` the objects get their auto-incremented keys: on
+    PostgreSQL taken from the sequence beforehand (:class:`KeyBlocks`), so that
+    later statements of the same round trip can name them; elsewhere read back.
     """
     if not objs:
         return
     stamp = timezone.now()
-    # An auto-incremented key is the database's to give; a UUID key is ours.
-    fields = _fields(model, with_pk=model._meta.auto_field is None)
-    make = _row_maker((model, "insert"), fields, adding=True)
+    native = on_postgresql()
+    keyed = model._meta.auto_field is None or (returning_ids and native)
+    if keyed and model._meta.auto_field is not None:
+        attname = model._meta.pk.attname
+        unkeyed = [obj for obj in objs if getattr(obj, attname) is None]
+        keys = key_blocks(model).take(len(unkeyed))
+        for obj, key in zip(unkeyed, keys, strict=True):
+            setattr(obj, attname, key)
+    reading = returning_ids and not keyed
+    # A UUID key is ours; an auto-incremented one is the database's to give,
+    # unless it was taken from its sequence above.
+    fields = _fields(model, with_pk=keyed)
+    make = _row_maker((model, "insert", keyed), fields, adding=True)
     rows = [make(obj, stamp) for obj in objs]
-    if on_postgresql():
+    if native:
         chunks = list(_chunks(rows))
     else:
         chunks = [
@@ -192,14 +206,14 @@ def insert(model, objs, *, returning_ids=False):
     found = execute_each(
         [
             (
-                _insert_statement(model, fields, returning_ids, len(chunk)),
+                _insert_statement(model, fields, reading, len(chunk)),
                 [value for values in chunk for value in values],
             )
             for chunk in chunks
         ],
-        returning=returning_ids,
+        returning=reading,
     )
-    if returning_ids:
+    if reading:
         # One statement numbers its rows in their order, and later statements
         # after earlier ones: the keys sorted are the rows' keys in order.
         found.sort()
@@ -208,6 +222,68 @@ def insert(model, objs, *, returning_ids=False):
             setattr(obj, attname, value)
     for obj in objs:
         obj._state.adding = False
+
+
+class KeyBlocks:
+    """Keys of one model's auto-incremented primary key, taken from its
+    PostgreSQL sequence a block at a time and handed out in order.
+
+    A row whose key is known before it is written can be named by the rows
+    written after it in the same round trip (a fill by its ledger entries),
+    where ``RETURNING`` would make the writer wait for it. The sequence never
+    gives a key twice, whichever process or transaction asks, so keys taken
+    and not used (a rolled-back order, a process that ends) are only gaps, as
+    a rolled-back insert leaves. Threads of a process share its blocks; a
+    forked child starts with none of its parent's.
+    """
+
+    BLOCK = 256
+
+    def __init__(self, model):
+        self.model = model
+        self.free = collections.deque()
+        self.mutex = threading.Lock()
+        self.statement = (
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
+        )
+
+    def take(self, count):
+        with self.mutex:
+            if len(self.free) < count:
+                self.free.extend(self._fetch(max(self.BLOCK, count)))
+            return [self.free.popleft() for _ in range(count)]
+
+    def _fetch(self, count):
+        params = [self.model._meta.db_table, self.model._meta.pk.column, count]
+        rows = Reading(self.statement, params).rows()
+        logger.debug("Took %d keys of %s", len(rows), self.model._meta.label)
+        return [key for (key,) in rows]
+
+    def forget(self):
+        self.free = collections.deque()
+        self.mutex = threading.Lock()
+
+
+_key_blocks = {}
+_key_blocks_mutex = threading.Lock()
+
+
+def key_blocks(model):
+    """The process's :class:`KeyBlocks` of ``model``."""
+    found = _key_blocks.get(model)
+    if found is None:
+        with _key_blocks_mutex:
+            found = _key_blocks.setdefault(model, KeyBlocks(model))
+    return found
+
+
+def _forget_key_blocks():
+    for blocks in _key_blocks.values():
+        blocks.forget()
+
+
+# A child shares nothing it could hand out twice with its parent.
+os.register_at_fork(after_in_child=_forget_key_blocks)
 
 
 def update(model, objs, names=None):
