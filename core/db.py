@@ -75,8 +75,11 @@ def pipeline():
     if not on_postgresql():
         yield
         return
-    connection.ensure_connection()
-    with connection.connection.pipeline():
+    wrapper = _wrapper()
+    wrapper.ensure_connection()
+    # Errors reach the callers as Django's (an IntegrityError, say), as they
+    # would through the ORM; a pipeline's arrive when it syncs, at its end.
+    with wrapper.wrap_database_errors, wrapper.connection.pipeline():
         yield
 
 
@@ -90,12 +93,13 @@ def execute_each(statements, *, returning=False):
     if wrapper.vendor == "postgresql":
         # Not closed here: inside a pipeline their results arrive at the next sync.
         cursors = []
-        for statement, params in statements:
-            cursor = _server_cursor(wrapper)
-            cursor.execute(_native(statement), params)
-            cursors.append(cursor)
-        for cursor in cursors if returning else ():
-            found += cursor.fetchall()
+        with wrapper.wrap_database_errors:
+            for statement, params in statements:
+                cursor = _server_cursor(wrapper)
+                cursor.execute(_native(statement), params)
+                cursors.append(cursor)
+            for cursor in cursors if returning else ():
+                found += cursor.fetchall()
         for statement, _ in statements:
             _logged(wrapper, statement, 1, started)
         return found
@@ -118,13 +122,14 @@ class Reading:
         self.native = self.wrapper.vendor == "postgresql"
         if self.native:
             self.cursor = _server_cursor(self.wrapper)
-            self.cursor.execute(_native(statement), params, prepare=True)
+            with self.wrapper.wrap_database_errors:
+                self.cursor.execute(_native(statement), params, prepare=True)
         else:
             self.cursor = self.wrapper.cursor()
             self.cursor.execute(statement, params)
 
     def rows(self):
-        with self.cursor:
+        with self.wrapper.wrap_database_errors, self.cursor:
             found = self.cursor.fetchall()
         if self.native:
             _logged(self.wrapper, self.statement, 1, self.started)

@@ -139,9 +139,11 @@ def test_a_batch_that_may_have_committed_is_never_run_again():
 # Real orders on PostgreSQL, where the threads' transactions really overlap.
 
 
-def _buy(user, quantity="0.01"):
+def _buy(user, quantity="0.01", key=None):
     request = OrderRequest("BTCUSDT", "BUY", "MARKET", Decimal(quantity))
-    return place_order(user, request, now=NOW, source=get_source("simulated"))[0]
+    return place_order(
+        user, request, idempotency_key=key, now=NOW, source=get_source("simulated")
+    )[0]
 
 
 def _transaction_of(order):
@@ -161,14 +163,15 @@ def _waiting_on_locks():
 
 def _queued_behind_a_held_lock(holder, orders):
     """Buy for ``holder`` while another transaction holds its USDT row, so its
-    order leads and waits; then place ``orders`` ((user, quantity) pairs),
+    order leads and waits; then place ``orders`` ((user, quantity) pairs, or
+    (user, quantity, idempotency key)),
     which queue behind it, and release the row once they all wait. Answers
     the holder's outcome and the others', in order."""
     outcomes = [None] * (len(orders) + 1)
 
-    def place(index, user, quantity):
+    def place(index, user, quantity, key=None):
         try:
-            outcomes[index] = ("ok", _buy(user, quantity))
+            outcomes[index] = ("ok", _buy(user, quantity, key))
         except APIError as exc:
             outcomes[index] = ("refused", exc)
         finally:
@@ -194,8 +197,8 @@ def _queued_behind_a_held_lock(holder, orders):
     # The holder's order leads as soon as it is queued, then waits on the row.
     _wait_for(lambda: _waiting_on_locks() == 1)
     threads = [
-        threading.Thread(target=place, args=(index, user, quantity))
-        for index, (user, quantity) in enumerate(orders, start=1)
+        threading.Thread(target=place, args=(index, *order))
+        for index, order in enumerate(orders, start=1)
     ]
     for thread in threads:
         thread.start()
@@ -267,3 +270,21 @@ def test_a_user_with_two_orders_in_one_batch_pays_for_both():
     assert position.quantity == Decimal("0.05")
     assert position.bought_qty == Decimal("0.05")
     assert_books_balance(twice)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_with_one_idempotency_key_in_a_batch_place_one_order():
+    holder, retrier, ann = _traders("holder", "retrier", "ann")
+
+    outcomes = _queued_behind_a_held_lock(
+        holder,
+        [(retrier, "0.01", "key-1"), (ann, "0.01"), (retrier, "0.01", "key-1")],
+    )
+
+    assert [kind for kind, _ in outcomes] == ["ok"] * 4
+    assert outcomes[1][1].pk == outcomes[3][1].pk
+    assert Order.objects.filter(user=retrier).count() == 1
+    assert outcomes[2][1].status == "FILLED"
+    for user in (holder, retrier, ann):
+        assert_books_balance(user)
