@@ -83,6 +83,47 @@ def pipeline():
         yield
 
 
+def queue_commit():
+    """Inside a :func:`pipeline`, as the last statement of the outermost
+    ``transaction.atomic()`` block: send COMMIT with the statements queued
+    before it, in their round trip, instead of in one of its own after them.
+
+    The block's end then finds nothing left to commit and runs the
+    ``on_commit`` callbacks as usual; nothing may run in the block after this.
+    Answers whether COMMIT was queued: not off PostgreSQL, nor in a nested
+    block or one marked for rollback, where the block's end decides as usual.
+    """
+    wrapper = _wrapper()
+    if (
+        wrapper.vendor != "postgresql"
+        or len(wrapper.atomic_blocks) != 1
+        or wrapper.needs_rollback
+    ):
+        return False
+    started = time.monotonic()
+    with wrapper.wrap_database_errors:
+        _server_cursor(wrapper).execute(b"COMMIT", prepare=False)
+    _logged(wrapper, "COMMIT", 1, started)
+    return True
+
+
+# SQLSTATE classes of a statement the server refused: the transaction it was
+# in did not commit. Any other failure after COMMIT was sent (a lost
+# connection, a server shutting down) leaves it unknown.
+_REFUSED_CLASSES = ("22", "23", "25", "40", "42")
+
+
+def refused_by_server(exc):
+    """Whether ``exc`` (or what it wraps) is the server refusing a statement,
+    which rolls its transaction back."""
+    while exc is not None:
+        sqlstate = getattr(exc, "sqlstate", None)
+        if sqlstate:
+            return sqlstate[:2] in _REFUSED_CLASSES
+        exc = exc.__cause__
+    return False
+
+
 def execute_each(statements, *, returning=False):
     """Run each ``(statement, params)`` of ``statements`` once, in one round
     trip on PostgreSQL (inside a :func:`pipeline`); with ``returning`` answers

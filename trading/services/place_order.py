@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from core import db
 from core.errors import Conflict, ValidationFailed
 from core.time import utc_now
 from trading import errors
@@ -119,7 +120,7 @@ def _place_together(placements):
 
 def _in_one_transaction(placements):
     spec = placements[0].spec
-    placed = None
+    committing = False
     try:
         with transaction.atomic():
             books = Books.open(
@@ -132,14 +133,15 @@ def _in_one_transaction(placements):
             for placement in placements:
                 books.now = placement.now
                 orders.append(_place(books.wallet(placement.user_id), placement))
-            books.flush()
-            placed = orders
+            committing = True
+            books.flush(commit=True)
     except Exception as exc:
-        if placed is None:
-            raise
-        # Everything ran; the commit did not answer.
-        raise group_commit.MayHaveCommitted() from exc
-    return placed
+        # A failure once the writes and COMMIT are on their way: unless the
+        # server refused a statement (which rolls back), it may have committed.
+        if committing and not db.refused_by_server(exc):
+            raise group_commit.MayHaveCommitted() from exc
+        raise
+    return orders
 
 
 def _depth():
