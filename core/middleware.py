@@ -29,6 +29,31 @@ def _user_id(request):
     return "-"
 
 
+def _release(request, response):
+    """Break the reference cycles a finished request leaves behind, so that its
+    objects go with the response rather than at the garbage collector's next
+    full pass, which holds every thread of a busy worker for 20-40 ms.
+
+    The cycles: DRF's view, request and response through the rendering
+    context, the view through its own bound methods, and Django's request
+    through its messages storage and its lazy user. The response is rendered
+    and every inner middleware is done by now.
+    """
+    context = getattr(response, "renderer_context", None)
+    if context:
+        view = context.get("view")
+        drf_request = context.get("request")
+        if drf_request is not None:
+            drf_request.parser_context = None
+        if view is not None:
+            # Its request, its response, and the ``head = get`` bound method
+            # Django's View.setup gives it.
+            view.__dict__.clear()
+        response.renderer_context = None
+    for name in ("_messages", "auser", "user"):
+        request.__dict__.pop(name, None)
+
+
 class RequestContextMiddleware:
     """Gives each request an id, echoes it as ``X-Request-ID`` and logs one line.
 
@@ -55,6 +80,7 @@ class RequestContextMiddleware:
                 (time.perf_counter() - started) * 1000,
                 _user_id(request),
             )
+            _release(request, response)
             return response
         finally:
             request_id_var.reset(token)

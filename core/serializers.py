@@ -1,6 +1,9 @@
 import copy
+import weakref
 
+from django.utils.functional import cached_property
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 
 class FlatSerializer(serializers.Serializer):
@@ -11,7 +14,8 @@ class FlatSerializer(serializers.Serializer):
     such as an order that is a tenth of the request. Plain fields keep no state
     but what binding sets on the copy, so a shallow copy of each serves; a field
     that holds another (a nested serializer, a list's child) would be shared by
-    every instance, so such classes are refused when first used.
+    every instance, so such classes are refused when first used. The fields
+    know their serializer through a weak proxy (see ``fields``).
     """
 
     def get_fields(self):
@@ -31,6 +35,16 @@ class FlatSerializer(serializers.Serializer):
                 )
             type(self)._checked_flat = True
         return {name: copy.copy(field) for name, field in declared.items()}
+
+    @cached_property
+    def fields(self):
+        # Bound to a weak proxy of the serializer: fields that held it would
+        # make a cycle per request, freed only by the garbage collector's
+        # pauses. Only the serializer keeps its fields.
+        fields = BindingDict(weakref.proxy(self))
+        for key, value in self.get_fields().items():
+            fields[key] = value
+        return fields
 
 
 class HealthServicesSerializer(serializers.Serializer):

@@ -1,6 +1,8 @@
 """Serializers of plain fields share nothing between instances but the
 fields' fixed settings."""
 
+import gc
+import weakref
 from decimal import Decimal
 
 import pytest
@@ -20,9 +22,23 @@ def test_each_instance_binds_its_own_copies_of_the_fields():
     first, second = Quote(data={}), Quote(data={})
 
     assert first.fields["price"] is not second.fields["price"]
-    assert first.fields["price"].parent is first
-    assert second.fields["price"].parent is second
+    # Bound to a weak proxy of their serializer.
+    assert first.fields["price"].parent == first
+    assert second.fields["price"].parent == second
+    assert first.fields["price"].parent != second
     assert Quote._declared_fields["price"].parent is None
+
+
+def test_a_used_serializer_goes_without_the_garbage_collector():
+    gc.disable()
+    try:
+        quote = Quote(data={"symbol": "BTC", "price": "10.50"})
+        assert quote.is_valid()
+        gone = weakref.ref(quote)
+        del quote
+        assert gone() is None
+    finally:
+        gc.enable()
 
 
 def test_validation_answers_each_instance_its_own_errors():

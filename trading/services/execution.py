@@ -99,8 +99,11 @@ def apply_fill(wallet, order, spec, price, quantity, is_maker, now, outbox):
     notional = to_unit(price * quantity)
     fee = round_down(notional * fee_rate(is_maker))
     base, quote = spec.base_asset, spec.quote_asset
+    # By key, not by instance: the order keeps its fills (recorded_fills), and
+    # a fill that kept its order would make a cycle that only the garbage
+    # collector's pauses free.
     fill = Fill(
-        order=order,
+        order_id=order.pk,
         price=price,
         quantity=quantity,
         quote_qty=notional,

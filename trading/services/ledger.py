@@ -277,6 +277,12 @@ class Books:
     def wallet(self, user_id):
         return self.wallets[user_id]
 
+    def release(self):
+        """Let go of the wallets once the transaction is over. Each wallet
+        keeps its books, so books that kept their wallets would be a cycle that
+        only the garbage collector's pauses free (20-40 ms in a busy worker)."""
+        self.wallets = {}
+
     def save(self, obj):
         """Mark an order or a position to be written (inserted if it is new)."""
         self.saved[type(obj)][obj.pk] = obj

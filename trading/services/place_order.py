@@ -121,6 +121,7 @@ def _place_together(placements):
 def _in_one_transaction(placements):
     spec = placements[0].spec
     committing = False
+    books = None
     try:
         with transaction.atomic():
             books = Books.open(
@@ -141,6 +142,9 @@ def _in_one_transaction(placements):
         if committing and not db.refused_by_server(exc):
             raise group_commit.MayHaveCommitted() from exc
         raise
+    finally:
+        if books is not None:
+            books.release()
     return orders
 
 
