@@ -32,6 +32,25 @@ def post_worker_init(worker):
     gc.freeze()
 
 
+# Django builds more on its first requests (URL resolvers' caches, DRF's and
+# psycopg's per-type tables, prepared statements' records): tens of thousands of
+# objects that outlive the freeze at start and that every full collection then
+# walks again, with the worker's threads held. Once the worker has served this
+# many requests, what is alive is frozen too.
+WARM_REQUESTS = int(os.environ.get("WEB_WARM_REQUESTS", "1000"))
+
+
+def post_request(worker, req, environ, resp):
+    served = getattr(worker, "served", 0) + 1
+    worker.served = served
+    if served == WARM_REQUESTS:
+        import gc
+
+        gc.collect()
+        gc.freeze()
+        worker.log.info("Worker %s froze what it built while warming up", worker.pid)
+
+
 def pre_fork(server, worker):
     from core.web_worker import assign_slot
 

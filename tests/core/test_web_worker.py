@@ -17,7 +17,12 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture
-def gunicorn(free_port):
+def gunicorn_log(tmp_path):
+    return tmp_path / "gunicorn.log"
+
+
+@pytest.fixture
+def gunicorn(free_port, gunicorn_log):
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         "tests.core.pid_app:application",
@@ -28,8 +33,10 @@ def gunicorn(free_port):
         "--bind",
         f"127.0.0.1:{free_port}",
     ]
+    env = {**os.environ, "WEB_WARM_REQUESTS": "30"}
+    log = open(gunicorn_log, "wb")  # noqa: SIM115 (closed with the server)
     process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     opened = []
 
@@ -46,6 +53,7 @@ def gunicorn(free_port):
             connection.close()
         process.terminate()
         process.wait(10)
+        log.close()
 
 
 def served_by(connection):
@@ -112,3 +120,14 @@ def test_a_stopped_worker_does_not_hold_new_connections_back(gunicorn):
         assert time.monotonic() - started < 1.0
     finally:
         os.kill(fewer, signal.SIGCONT)
+
+
+def test_a_worker_freezes_what_it_built_once_warm(gunicorn, gunicorn_log):
+    connection = gunicorn()
+    served = collections.Counter(served_by(connection) for _ in range(40))
+    (pid,) = served
+
+    deadline = time.monotonic() + 5
+    while f"Worker {pid} froze" not in gunicorn_log.read_text():
+        assert time.monotonic() < deadline, gunicorn_log.read_text()
+        time.sleep(0.05)
