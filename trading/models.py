@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 
+from core.ids import uuid7
 from trading.amounts import ZERO, AmountField
 from trading.choices import (
     ACTIVE_STATUSES,
@@ -161,7 +162,9 @@ class Balance(models.Model):
 
 
 class Order(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Time-ordered: an order's key lands beside the previous order's in the
+    # index (core.ids.uuid7 says why that matters).
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     # Indexed by (user, status, created_at) below: a second index of the user
     # alone would cost every order an index write for nothing.
     user = models.ForeignKey(
@@ -203,6 +206,7 @@ class Order(models.Model):
         on_delete=models.SET_NULL,
         related_name="exits",
         help_text="The entry order whose protective exit this is.",
+        db_index=False,
     )
     oco_with = models.ForeignKey(
         "self",
@@ -211,6 +215,7 @@ class Order(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The other protective exit: when one triggers, this one ends.",
+        db_index=False,
     )
     position = models.ForeignKey(
         "Position",
@@ -218,6 +223,7 @@ class Order(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="orders",
+        db_index=False,
     )
     reason = models.CharField(max_length=200, blank=True)
     triggered_at = models.DateTimeField(null=True, blank=True)
@@ -226,17 +232,48 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        # Only what needs it is indexed: a MARKET order fills at once, has no
+        # exits and no client keys, and writes two index entries, not nine.
+        # The matching pass reads resting orders only; the links and the
+        # client keys are absent on most orders.
         indexes = [
             models.Index(fields=["user", "status", "created_at"]),
-            models.Index(fields=["symbol", "status", "side", "price"]),
-            models.Index(fields=["symbol", "status", "side", "stop_price"]),
+            models.Index(
+                fields=["symbol", "side", "price"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="order_resting_by_price",
+            ),
+            models.Index(
+                fields=["symbol", "side", "stop_price"],
+                condition=models.Q(status__in=ACTIVE_STATUSES),
+                name="order_resting_by_stop",
+            ),
+            models.Index(
+                fields=["parent"],
+                condition=models.Q(parent__isnull=False),
+                name="order_parent",
+            ),
+            models.Index(
+                fields=["oco_with"],
+                condition=models.Q(oco_with__isnull=False),
+                name="order_oco_with",
+            ),
+            models.Index(
+                fields=["position"],
+                condition=models.Q(position__isnull=False),
+                name="order_position",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "client_order_id"], name="order_unique_client_id"
+                fields=["user", "client_order_id"],
+                condition=models.Q(client_order_id__isnull=False),
+                name="order_unique_client_id",
             ),
             models.UniqueConstraint(
-                fields=["user", "idempotency_key"], name="order_unique_idem_key"
+                fields=["user", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="order_unique_idem_key",
             ),
             models.CheckConstraint(
                 condition=models.Q(quantity__gt=0)
