@@ -161,6 +161,15 @@ class Balance(models.Model):
         return self.available + self.locked
 
 
+def _where_set(field):
+    """An index of an order's ``field`` that holds only the orders that set it."""
+    return models.Index(
+        fields=[field],
+        condition=models.Q(**{f"{field}__isnull": False}),
+        name=f"order_{field}",
+    )
+
+
 class Order(models.Model):
     # Time-ordered: an order's key lands beside the previous order's in the
     # index (core.ids.uuid7 says why that matters).
@@ -248,21 +257,7 @@ class Order(models.Model):
                 condition=models.Q(status__in=ACTIVE_STATUSES),
                 name="order_resting_by_stop",
             ),
-            models.Index(
-                fields=["parent"],
-                condition=models.Q(parent__isnull=False),
-                name="order_parent",
-            ),
-            models.Index(
-                fields=["oco_with"],
-                condition=models.Q(oco_with__isnull=False),
-                name="order_oco_with",
-            ),
-            models.Index(
-                fields=["position"],
-                condition=models.Q(position__isnull=False),
-                name="order_position",
-            ),
+            *(_where_set(link) for link in ("parent", "oco_with", "position")),
         ]
         constraints = [
             models.UniqueConstraint(
