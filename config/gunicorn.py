@@ -22,14 +22,18 @@ max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "10000"))
 max_requests_jitter = max_requests // 10
 
 
-def post_worker_init(worker):
-    """Freeze what the worker loaded at start (Django, the apps, their caches):
-    the garbage collector then stops walking those objects on every full
-    collection, which otherwise pauses requests for tens of milliseconds."""
+def _freeze_what_is_alive():
     import gc
 
     gc.collect()
     gc.freeze()
+
+
+def post_worker_init(worker):
+    """Freeze what the worker loaded at start (Django, the apps, their caches):
+    the garbage collector then stops walking those objects on every full
+    collection, which otherwise pauses requests for tens of milliseconds."""
+    _freeze_what_is_alive()
 
 
 # Django builds more on its first requests (URL resolvers' caches, DRF's and
@@ -44,10 +48,7 @@ def post_request(worker, req, environ, resp):
     served = getattr(worker, "served", 0) + 1
     worker.served = served
     if served == WARM_REQUESTS:
-        import gc
-
-        gc.collect()
-        gc.freeze()
+        _freeze_what_is_alive()
         worker.log.info("Worker %s froze what it built while warming up", worker.pid)
 
 

@@ -60,10 +60,8 @@ def _native(statement):
     return found
 
 
-def _logged(wrapper, statement, count, started):
+def _logged(wrapper, statement, started):
     if wrapper.queries_logged:
-        if count > 1:
-            statement = f"{statement} -- {count} parameter rows"
         took = f"{time.monotonic() - started:.3f}"
         wrapper.queries_log.append({"sql": statement, "time": took})
 
@@ -103,7 +101,7 @@ def queue_commit():
     started = time.monotonic()
     with wrapper.wrap_database_errors:
         _server_cursor(wrapper).execute(b"COMMIT", prepare=False)
-    _logged(wrapper, "COMMIT", 1, started)
+    _logged(wrapper, "COMMIT", started)
     return True
 
 
@@ -142,7 +140,7 @@ def execute_each(statements, *, returning=False):
             for cursor in cursors if returning else ():
                 found += cursor.fetchall()
         for statement, _ in statements:
-            _logged(wrapper, statement, 1, started)
+            _logged(wrapper, statement, started)
         return found
     with wrapper.cursor() as cursor:
         for statement, params in statements:
@@ -173,7 +171,7 @@ class Reading:
         with self.wrapper.wrap_database_errors, self.cursor:
             found = self.cursor.fetchall()
         if self.native:
-            _logged(self.wrapper, self.statement, 1, self.started)
+            _logged(self.wrapper, self.statement, self.started)
         return found
 
 

@@ -22,11 +22,31 @@ def _backend_pid():
         return cursor.fetchone()[0]
 
 
-def test_a_quiet_connection_is_kept():
+def _sent_during(work, tmp_path):
+    """What libpq sent to the server while ``work()`` ran (its protocol trace)."""
+    trace = tmp_path / "libpq.trace"
+    pgconn = connection.connection.pgconn
+    with open(trace, "w") as out:
+        pgconn.trace(out.fileno())
+        try:
+            work()
+        finally:
+            pgconn.untrace()
+    return trace.read_text()
+
+
+def test_a_quiet_connection_is_kept_without_a_query(tmp_path):
     first = _backend_pid()
-    _checked()
+
+    sent = _sent_during(_checked, tmp_path)
+
+    assert sent == ""
     assert connection.connection is not None
     assert _backend_pid() == first
+    # The trace does see what a query sends.
+    assert "SELECT 1" in _sent_during(
+        lambda: connection.connection.execute("SELECT 1"), tmp_path
+    )
 
 
 def test_a_connection_the_server_ended_is_replaced():

@@ -145,6 +145,11 @@ ROWS_PER_INSERT = 50
 CHUNK_SIZES = (64, 32, 16, 8, 4, 2, 1)
 
 
+def _flat(rows):
+    """The parameters of a multi-row statement: its rows' values in order."""
+    return [value for values in rows for value in values]
+
+
 def _chunks(rows):
     """``rows`` cut into consecutive chunks of CHUNK_SIZES, largest first."""
     start = 0
@@ -183,16 +188,17 @@ def insert(model, objs, *, returning_ids=False):
         return
     stamp = timezone.now()
     native = on_postgresql()
-    keyed = model._meta.auto_field is None or (returning_ids and native)
-    if keyed and model._meta.auto_field is not None:
+    # A UUID key is ours; an auto-incremented one is the database's to give:
+    # taken from its sequence here on PostgreSQL, read back elsewhere.
+    auto = returning_ids and model._meta.auto_field is not None
+    from_blocks, reading = auto and native, auto and not native
+    if from_blocks:
         attname = model._meta.pk.attname
         unkeyed = [obj for obj in objs if getattr(obj, attname) is None]
         keys = key_blocks(model).take(len(unkeyed))
         for obj, key in zip(unkeyed, keys, strict=True):
             setattr(obj, attname, key)
-    reading = returning_ids and not keyed
-    # A UUID key is ours; an auto-incremented one is the database's to give,
-    # unless it was taken from its sequence above.
+    keyed = model._meta.auto_field is None or from_blocks
     fields = _fields(model, with_pk=keyed)
     make = _row_maker((model, "insert", keyed), fields, adding=True)
     rows = [make(obj, stamp) for obj in objs]
@@ -207,7 +213,7 @@ def insert(model, objs, *, returning_ids=False):
         [
             (
                 _insert_statement(model, fields, reading, len(chunk)),
-                [value for values in chunk for value in values],
+                _flat(chunk),
             )
             for chunk in chunks
         ],
@@ -238,14 +244,14 @@ class KeyBlocks:
     """
 
     BLOCK = 256
+    STATEMENT = (
+        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
+    )
 
     def __init__(self, model):
         self.model = model
         self.free = collections.deque()
         self.mutex = threading.Lock()
-        self.statement = (
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
-        )
 
     def take(self, count):
         with self.mutex:
@@ -255,7 +261,7 @@ class KeyBlocks:
 
     def _fetch(self, count):
         params = [self.model._meta.db_table, self.model._meta.pk.column, count]
-        rows = Reading(self.statement, params).rows()
+        rows = Reading(self.STATEMENT, params).rows()
         logger.debug("Took %d keys of %s", len(rows), self.model._meta.label)
         return [key for (key,) in rows]
 
@@ -318,7 +324,7 @@ def update(model, objs, names=None):
         [
             (
                 _update_from_values(key, model, fields, len(chunk)),
-                [value for values in chunk for value in values],
+                _flat(chunk),
             )
             for chunk in _chunks(rows)
         ]
